@@ -1,0 +1,438 @@
+"""The answerer stage: retrieved passages in, a short verbatim span with its sentence and citations out.
+
+``Answerer`` is the seam (a trained reader plugs in beside ``RuleAnswerer``). The rule-based
+answerer scores every sentence of the retrieved passages by how much of the question it supports
+(IDF-weighted term coverage plus the passage's dense similarity), pulls candidate spans of the
+kind the question asks for (a number with its unit, a date, a name, or the phrase the question
+leaves open), and declines when no sentence supports enough of the question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Protocol
+
+from .datatypes import Answer, Citation, Document, Passage
+from .lexical import STOPWORDS, stem
+from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PHRASE, PLACE, Question
+from .sentences import split_sentences
+
+
+class Answerer(Protocol):
+    """Picks the answer to ``question`` from ``passages`` (documents give the full texts)."""
+
+    name: str
+
+    def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer: ...
+
+
+_WORD = re.compile(r"[^\W_](?:[\w’'.\-]*[^\W_])?")
+_NUMWORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+            r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+            r"hundred|thousand|million|billion|dozen|dozens|hundreds|thousands|millions|half|"
+            r"tens of thousands|half-million|a dozen|a hundred|a thousand|a million)")
+_MOD = (r"(?:more than|less than|fewer than|at least|at most|up to|over|under|nearly|almost|around|about|"
+        r"approximately|roughly|some|an estimated|estimated|as many as|a total of|only|just|exceeded|exceeding)")
+_NUM = re.compile(
+    rf"\b(?:{_MOD}\s+)?(?:\d[\d,]*(?:\.\d+)?|{_NUMWORD}(?:[\s-]+{_NUMWORD})*)"
+    rf"(?:\s*(?:%|percent|per cent))?(?:\s+(?:hundred|thousand|million|billion))?(?![\w-])",
+    re.I,
+)
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:\s*(?:and|-|–|to)\s*\d{{1,2}})?(?:,?\s+\d{{4}})?|"
+    rf"\d{{1,2}}(?:\s*(?:and|-|–|to)\s*\d{{1,2}})?\s+{_MONTH}(?:,?\s+\d{{4}})?|"
+    rf"(?:early |late |mid-)?{_MONTH}\s+\d{{4}}|"
+    rf"(?:(?:last|this|next|on|early|late)\s+)?{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?|"
+    rf"(?:1[5-9]\d\d|20\d\d)s?|"
+    r"(?:yesterday|today|last (?:week|month|year)|earlier this (?:week|month|year)))\b"
+)
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+_UNITS = frozenset("""kilometer kilometre km mile meter metre m percent hour day week month year minute
+people civilian person soldier fighter time dollar euro""".split())
+_TITLES = frozenset("""president prime minister foreign defense defence interior general brigadier commander
+bishop archbishop mr mrs ms dr sheikh king queen prince emir secretary spokesman spokesperson chief
+lieutenant colonel major captain sergeant ambassador envoy senator governor mayor pope imam ayatollah
+patriarch deputy vice former late leader chairman director head minister's president's""".split())
+_CONNECT = frozenset("al el ad as ash an ar bin ibn bint de da del der van von la le of for abu".split())
+_REPORTING = frozenset("""said says stated state claimed claims announced added noted told reported
+reportedly believed believes thought that has have had is was were are be been also which who""".split())
+_CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|January|February|March|April|June|July|August|September|"
+                       r"October|November|December)$")
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int
+    end: int
+    text: str
+    stem: str
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    source: str
+    start: int
+    end: int
+    text: str
+    toks: tuple[_Tok, ...]
+    coverage: float
+    matched: frozenset[str]
+    score: float
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    source: str
+    start: int  # document offsets of the span
+    end: int
+    text: str
+    score: float
+    sentence: _Sentence
+
+
+def _tokens(text: str, offset: int) -> tuple[_Tok, ...]:
+    out = []
+    for m in _WORD.finditer(text):
+        w = m.group()
+        for part in re.finditer(r"[^\W_]+", w):  # "al-Sham" matches "al" and "sham"
+            p = part.group()
+            out.append(_Tok(offset + m.start() + part.start(), offset + m.start() + part.end(), p, stem(p)))
+    return tuple(out)
+
+
+def _norm(s: str) -> str:
+    s = s.lower().replace("’", "'")
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    s = re.sub(r"[^\w\s]", " ", s)
+    return " ".join(s.split())
+
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+
+
+def _value(text: str) -> float | None:
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", text)
+    if m:
+        try:
+            return float(m.group().replace(",", ""))
+        except ValueError:
+            return None
+    for w in text.lower().split():
+        if w in _NUMBER_WORDS:
+            return float(_NUMBER_WORDS[w])
+    return None
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Whether two answer strings say the same thing (equal, one inside the other, an acronym,
+    or the same number).
+
+    >>> same_answer("Hayat Tahrir al-Sham (HTS)", "HTS"), same_answer("12", "at least 15")
+    (True, False)
+    """
+    na, nb = _norm(a), _norm(b)
+    if not na or not nb:
+        return False
+    if na == nb or f" {na} " in f" {nb} " or f" {nb} " in f" {na} ":
+        return True
+    va, vb = _value(a), _value(b)
+    if va is not None and vb is not None:
+        return va == vb
+    for x, y in ((a, b), (b, a)):
+        caps = "".join(w[0] for w in re.findall(r"[A-Za-z][\w]*", x) if w[0].isupper() or w.lower() in ("al",))
+        if y.isupper() and 2 <= len(y) <= 6 and y.lower() in (caps.lower(), caps.lower().replace("a", "", 1)):
+            return True
+    return False
+
+
+class RuleAnswerer:
+    """Extractive answerer from rules over sentences: no model, a few milliseconds a question.
+
+    Args:
+        idf: IDF of a stemmed term in the corpus (unseen terms get the highest).
+        lowercase_vocab: words the corpus uses in lowercase; a capitalized sentence-initial word in it
+            is a common word, not a name.
+        min_support: share of the question's IDF-weighted terms the answer sentence must contain
+            (neighbouring sentence and title count half); below it the answerer declines.
+    """
+
+    name = "rules"
+
+    def __init__(self, idf: Callable[[str], float], lowercase_vocab: set[str], min_support: float = 0.5,
+                 max_sentences: int = 10) -> None:
+        self.idf = idf
+        self.lower_vocab = lowercase_vocab
+        self.min_support = min_support
+        self.max_sentences = max_sentences
+
+    # --- sentences -------------------------------------------------------------------------
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _doc_sentences(text: str) -> tuple[tuple[int, int], ...]:
+        return tuple(split_sentences(text))
+
+    def _sentences(self, q: Question, passages: list[Passage], docs: dict[str, Document]) -> list[_Sentence]:
+        weights = {t: self.idf(t) for t in set(q.terms)}
+        total = sum(weights.values()) or 1.0
+        seen: dict[tuple[str, int], _Sentence] = {}
+        for rank, p in enumerate(passages):
+            doc = docs.get(p.source)
+            if doc is None:
+                continue
+            spans = self._doc_sentences(doc.text)
+            title_stems = {t.stem for t in _tokens(doc.title, 0)}
+            prev_stems: set[str] = set()
+            for a, b in spans:
+                if b <= p.start or a >= p.end:
+                    prev_stems = {t.stem for t in _tokens(doc.text[a:b], a)}
+                    continue
+                toks = _tokens(doc.text[a:b], a)
+                stems = {t.stem for t in toks}
+                matched = frozenset(t for t in weights if t in stems)
+                near = sum(w for t, w in weights.items() if t not in matched and (t in prev_stems or t in title_stems))
+                coverage = (sum(weights[t] for t in matched) + 0.5 * near) / total
+                score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
+                key = (p.source, a)
+                if key not in seen or seen[key].score < score:
+                    seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, coverage, matched, score)
+                prev_stems = stems
+        return sorted(seen.values(), key=lambda s: -s.score)
+
+    # --- candidate spans -------------------------------------------------------------------
+    def _proximity(self, s: _Sentence, a: int, b: int) -> float:
+        pos = [i for i, t in enumerate(s.toks) if t.stem in s.matched]
+        inside = [i for i, t in enumerate(s.toks) if a <= t.start < b]
+        if not pos or not inside:
+            return 0.0
+        d = min(abs(i - j) for i in pos for j in inside)
+        return 1.0 / (1.0 + d / 4.0)
+
+    def _in_question(self, q: Question, toks: list[_Tok]) -> bool:
+        qs = set(q.terms) | set(q.focus)
+        content = [t for t in toks if t.text.lower() not in STOPWORDS]
+        return bool(content) and all(t.stem in qs for t in content)
+
+    def _numbers(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
+        out = []
+        qtext = q.text.lower()
+        for m in _NUM.finditer(s.text):
+            a, b = s.start + m.start(), s.start + m.end()
+            raw = m.group()
+            if _YEAR.fullmatch(raw.strip()) and "year" not in q.focus:
+                continue
+            before = s.text[max(0, m.start() - 12) : m.start()]
+            after = s.text[m.end() : m.end() + 12]
+            if re.search(rf"{_MONTH}\s*$", before) or re.match(rf"\s*{_MONTH}", after):
+                continue  # part of a date
+            digits = re.findall(r"\d[\d,]*", raw)
+            if digits and any(d in qtext for d in digits):
+                continue
+            bonus = 0.0
+            # the unit: following words the question names ("regime soldiers") or a unit word
+            toks_after = [t for t in s.toks if t.start >= b][:4]
+            ext = b
+            for t in toks_after:
+                if s.text[ext - s.start : t.start - s.start].strip(" -") != "" and ext != b:
+                    break
+                if t.stem in q.focus or t.stem in _UNITS or (ext == b and t.text.lower() in ("armored", "armoured")):
+                    ext = t.end
+                    bonus += 0.35 if t.stem in q.focus else 0.1
+                    continue
+                if t.text.lower() in STOPWORDS or ext != b:
+                    break
+                # an adjective before the unit ("regime soldiers" written "government soldiers")
+                nxt = next((u for u in toks_after if u.start > t.start), None)
+                if nxt is not None and nxt.stem in q.focus:
+                    continue
+                break
+            out.append((a, ext, bonus))
+        return out
+
+    def _dates(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
+        out = []
+        want_year = "year" in q.text.lower()
+        for m in _DATE.finditer(s.text):
+            raw = m.group()
+            if raw.lower() in q.text.lower():
+                continue
+            has_year = bool(_YEAR.search(raw))
+            if want_year and not has_year:
+                continue
+            bonus = 0.15 if re.search(r"\d", raw) else 0.0
+            out.append((s.start + m.start(), s.start + m.end(), bonus))
+        return out
+
+    def _is_name(self, t: _Tok, first_in_sentence: bool) -> bool:
+        w = t.text
+        if any(ch.isdigit() for ch in w) and any(ch.isupper() for ch in w):
+            return True
+        if not w[0].isupper():
+            return False
+        if w.isupper() and len(w) >= 2:
+            return True
+        low = w.lower()
+        if low in STOPWORDS:
+            return False
+        if first_in_sentence and low in self.lower_vocab:
+            return False
+        return True
+
+    def _names(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
+        """Runs of capitalized words (with name particles such as al-, bin, of) in the sentence."""
+        toks = list(s.toks)
+        # glue the pieces of "S-400" and "al-Sham" back: pieces were split on - and '
+        out = []
+        i = 0
+        while i < len(toks):
+            if not self._is_name(toks[i], i == 0):
+                i += 1
+                continue
+            j = i + 1
+            while j < len(toks):
+                gap = s.text[toks[j - 1].end - s.start : toks[j].start - s.start]
+                if gap not in ("", " ", "-", "’", "'") or "’s" in gap:
+                    break
+                if self._is_name(toks[j], False):
+                    j += 1
+                elif toks[j].text.lower() in _CONNECT and j + 1 < len(toks) and self._is_name(toks[j + 1], False):
+                    j += 2
+                else:
+                    break
+            run = toks[i:j]
+            # possessive: "Syria’s" ends the name before the ’s
+            while run and run[-1].text.lower() == "s" and s.text[run[-1].start - s.start - 1] in "’'":
+                run = run[:-1]
+            # titles: "Turkish Foreign Minister Hakan Fidan" -> "Hakan Fidan"
+            if q.kind == PERSON:
+                k = max((n for n, t in enumerate(run) if t.text.lower() in _TITLES), default=-1)
+                if 0 <= k < len(run) - 1:
+                    run = run[k + 1 :]
+            while run and run[0].text.lower() in _CONNECT | {"the"}:
+                run = run[1:]
+            if run and not all(_CALENDAR.match(t.text) for t in run) and not self._in_question(q, run):
+                a, b = run[0].start, run[-1].end
+                bonus = 0.0
+                # the class noun right after the name: "Nayrab military airport"
+                after = [t for t in toks if t.start >= b][:3]
+                for t in after:
+                    if t.stem in q.focus:
+                        b = t.end
+                        bonus += 0.2
+                    else:
+                        break
+                if any(t.stem in q.focus for t in run):
+                    bonus += 0.2
+                if q.kind == PERSON and len(run) >= 2:
+                    bonus += 0.1
+                before = s.text[max(0, a - s.start - 16) : a - s.start].lower()
+                if q.kind == PLACE and re.search(r"\b(in|at|near|to|from|of|village of|town of|city of)\s+$", before):
+                    bonus += 0.1
+                out.append((a, b, bonus))
+            i = max(j, i + 1)
+        if q.plural:  # lists: "Kafraa and Maarshahour"
+            for x, y in zip(out, out[1:]):
+                between = s.text[x[1] - s.start : y[0] - s.start]
+                if re.fullmatch(r",?\s*(and|,)\s*", between):
+                    out.append((x[0], y[1], max(x[2], y[2]) + 0.1))
+        return out
+
+    def _phrases(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
+        """Runs of words the question does not mention, beside words it does."""
+        toks = s.toks
+        matched = [t.stem in s.matched for t in toks]
+        out = []
+        i = 0
+        while i < len(toks):
+            if matched[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(toks) and not matched[j]:
+                gap = s.text[toks[j - 1].end - s.start : toks[j].start - s.start] if j > i else ""
+                if j > i and re.search(r"[,;:()\[\]—–]|\s-\s", gap):
+                    break
+                j += 1
+            run = list(toks[i:j])
+            left = i > 0 and matched[i - 1]
+            right = j < len(toks) and matched[j]
+            while run and (run[0].text.lower() in STOPWORDS or run[0].text.lower() in _REPORTING):
+                run = run[1:]
+            while run and run[-1].text.lower() in STOPWORDS | _REPORTING:
+                run = run[:-1]
+            if run and len(run) <= 14:
+                bonus = 0.15 * left + 0.15 * right - 0.015 * len(run)
+                if any(x.stem in s.matched for x in run):
+                    bonus -= 0.3
+                out.append((run[0].start, run[-1].end, bonus))
+            i = max(j, i + 1)
+        return out
+
+    def _candidates(self, q: Question, s: _Sentence) -> list[_Candidate]:
+        if q.kind == NUMBER:
+            spans = self._numbers(q, s)
+        elif q.kind == DATE:
+            spans = self._dates(q, s)
+        elif q.kind in (PERSON, PLACE, ORG, ENTITY):
+            spans = self._names(q, s)
+            if q.kind == ENTITY:
+                spans += [(a, b, w - 0.25) for a, b, w in self._phrases(q, s)]
+        else:
+            spans = self._phrases(q, s) + [(a, b, w - 0.2) for a, b, w in self._names(q, s)]
+        out = []
+        for a, b, bonus in spans:
+            text = s.text[a - s.start : b - s.start].strip(" ,.;:")
+            if not text:
+                continue
+            a = s.start + s.text.index(text, a - s.start)
+            score = s.score + 0.35 * self._proximity(s, a, a + len(text)) + bonus
+            out.append(_Candidate(s.source, a, a + len(text), text, score, s))
+        return out
+
+    # --- the answer ------------------------------------------------------------------------
+    def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
+        q = question
+        sentences = self._sentences(q, passages, docs)[: self.max_sentences]
+        supported = [s for s in sentences if s.coverage >= self.min_support]
+        cands = sorted((c for s in supported for c in self._candidates(q, s)), key=lambda c: -c.score)
+        if not cands:
+            why = ("the articles do not seem to say: no passage supports enough of the question"
+                   if not supported else f"the best passages do not contain a {q.kind} that answers it")
+            return Answer(question=q.text, text="", abstained=True, passages=tuple(passages), kind=q.kind,
+                          message=why)
+        best = cands[0]
+        agreeing = [best]
+        others: list[_Candidate] = []
+        for c in cands[1:]:
+            if c.source == best.source or c.score < best.score - 0.35:
+                continue
+            if same_answer(c.text, best.text):
+                if all(x.source != c.source for x in agreeing):
+                    agreeing.append(c)
+            elif (q.kind in (NUMBER, DATE) and c.sentence.coverage >= max(self.min_support, 0.8 * best.sentence.coverage)
+                  and all(x.source != c.source and not same_answer(x.text, c.text) for x in others + agreeing)):
+                others.append(c)
+        main = self._to_answer(q, best, agreeing, docs, passages)
+        alts = tuple(self._to_answer(q, c, [c], docs, ()) for c in others[:3])
+        return replace(main, alternatives=alts)
+
+    @staticmethod
+    def _to_answer(q: Question, c: _Candidate, support: list[_Candidate], docs: dict[str, Document],
+                   passages) -> Answer:
+        cites = []
+        for x in support:
+            d = docs[x.source]
+            s = x.sentence
+            cites.append(Citation(source=x.source, title=d.title, date=d.date, start=s.start, end=s.end, quote=s.text))
+        return Answer(question=q.text, text=c.text, abstained=False, quote=c.sentence.text, citations=tuple(cites),
+                      passages=tuple(passages), score=round(c.score, 4), start=c.start, end=c.end, kind=q.kind)
+
+
+__all__ = ["Answerer", "RuleAnswerer", "same_answer", "ENTITY", "PHRASE", "ORG", "PLACE"]

@@ -1,0 +1,106 @@
+"""The pipeline: read the corpus, keep the index in step, retrieve, answer. ``QA`` composes the stages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+
+from .answering import Answerer, RuleAnswerer
+from .conversation import resolve
+from .datatypes import Answer, Document, UpdateReport
+from .embedding import MiniLMEmbedder
+from .errors import QAError
+from .index import IndexStore, LoadedIndex, sync_index
+from .question import analyse, validate
+from .reading import read_corpus
+from .retrieval import HybridRetriever
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class QA:
+    """Question answering over one folder of articles.
+
+    Creating it is cheap; the first ``ask`` (or ``warm_up``) reads the corpus, loads or updates
+    the index in ``index_dir`` and loads the embedding model.
+
+    >>> bot = QA(corpus="seeds", index_dir="index")
+    >>> bot.ask("Who is Turkey's foreign minister?").text  # doctest: +SKIP
+    'Hakan Fidan'
+    """
+
+    def __init__(self, corpus: str | Path | None = None, index_dir: str | Path | None = None,
+                 settings: Settings | None = None, embedder=None, **overrides) -> None:
+        base = settings or Settings.from_env()
+        over = {k: v for k, v in {"corpus": corpus, "index_dir": index_dir, **overrides}.items() if v is not None}
+        self.settings = base if not over else Settings.from_env(**{**base.__dict__, **over})
+        self.embedder = embedder or MiniLMEmbedder()
+        self.store = IndexStore(self.settings.index_dir)
+        self._lock = threading.RLock()
+        self._ready = False
+        self.docs: dict[str, Document] = {}
+        self.index: LoadedIndex | None = None
+        self.retriever: HybridRetriever | None = None
+        self.answerer: Answerer | None = None
+        self.last_update: UpdateReport | None = None
+
+    # --- corpus and index ---------------------------------------------------------------------
+    def warm_up(self) -> UpdateReport:
+        """Read the corpus and bring the index in step with it (incrementally). Safe to call again."""
+        with self._lock:
+            docs, skipped = read_corpus(self.settings.corpus)
+            index, report = sync_index(docs, self.store, self.embedder, self.settings, tuple(skipped))
+            self.docs = {d.source: d for d in docs}
+            self.index = index
+            self.retriever = HybridRetriever(self.docs, index.chunks, index.vectors, self.embedder,
+                                             candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+            self.answerer = self._make_answerer()
+            self.embedder.warm_up()
+            self.last_update = report
+            self._ready = True
+            return report
+
+    refresh = warm_up
+
+    def _make_answerer(self) -> Answerer:
+        if self.settings.answerer != "rules":
+            raise QAError(f"unknown answerer '{self.settings.answerer}': use 'rules'")
+        lower = set()
+        for d in self.docs.values():
+            lower.update(re.findall(r"\b[a-z][a-z’'\-]+\b", d.text))
+        return RuleAnswerer(self.retriever.bm25.idf, lower, min_support=self.settings.min_support)
+
+    def status(self) -> dict:
+        """Articles, chunks and when the index was built, for a status panel."""
+        if not self._ready:
+            self.warm_up()
+        m = self.index.manifest
+        return {"corpus": str(self.settings.corpus), "index_dir": str(self.settings.index_dir),
+                "articles": len(self.docs), "chunks": len(self.index.chunks),
+                "indexed_at": m.get("updated_at"), "model": m.get("model", {}).get("id"),
+                "skipped": list(self.last_update.skipped) if self.last_update else []}
+
+    # --- asking -------------------------------------------------------------------------------
+    def ask(self, question: str, history=None, *, top_k: int | None = None) -> Answer:
+        """Answer ``question`` from the articles.
+
+        ``history``: earlier turns as ``(question, answer)`` pairs or ``{"role", "content"}``
+        messages; pronouns in a follow-up are resolved against them.
+        Raises ``QuestionError`` for a question that cannot be asked (empty, too long, not English,
+        control characters) and ``CorpusError`` when the corpus has no readable article.
+        """
+        text = validate(question, self.settings.max_question_chars)
+        if not self._ready:
+            self.warm_up()
+        standalone = resolve(text, history)
+        q = analyse(standalone)
+        passages = self.retriever.search(standalone, top_k or self.settings.top_k)
+        ans = self.answerer.answer(q, passages, self.docs)
+        if standalone != text:
+            from dataclasses import replace
+
+            ans = replace(ans, question=text)
+        return ans

@@ -1,0 +1,150 @@
+"""Question analysis: what kind of answer is asked for, and which terms must be supported.
+
+Word lists here are generic English (wh-words, class nouns such as "city" or "minister"),
+never names from any corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import QuestionError
+from .lexical import STOPWORDS, stem, terms
+
+NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE = "number", "date", "person", "place", "org", "entity", "phrase"
+
+PERSON_NOUNS = frozenset("""minister leader president spokesperson spokesman spokeswoman commander general
+official bishop chief envoy king queen prince emir person man woman lieutenant governor mayor founder
+ceo director secretary ambassador journalist analyst reporter author chairman premier diplomat cleric
+imam priest pope officer soldier politician candidate judge lawyer activist negotiator monitor head
+deputy adviser advisor successor predecessor father mother son daughter brother wife husband""".split())
+PLACE_NOUNS = frozenset("""city town village country province region area airport airbase base highway road
+route border capital district neighborhood neighbourhood state island river port prison hospital
+university school street square continent location place site crossing camp governorate countryside
+front axis axes suburb mountain valley sea lake coast bridge facility building""".split())
+ORG_NOUNS = frozenset("""group organization organisation faction militia party coalition company agency
+army force forces movement alliance outlet newspaper channel network ministry government council
+union bank brigade regiment unit team club firm body institution observatory""".split())
+DATE_NOUNS = frozenset("year date day month time week decade century season".split())
+_AUX = frozenset("""is are was were did does do has have had can could will would should may might
+must shall""".split())
+_PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
+    r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
+    r"population|distance|age)\b|\bwhat percent(age)?\b"
+)
+_DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
+# words of a question that say what kind of answer is wanted, not what it is about
+QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why name named kind type
+year date day month""".split())
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Question:
+    """An analysed question: its text, expected answer kind, the content terms to support
+    (stemmed) and the focus words (the noun the answer describes: "regime soldiers")."""
+
+    text: str
+    kind: str
+    terms: tuple[str, ...]
+    focus: tuple[str, ...]
+    plural: bool = False
+
+
+def validate(question: object, max_chars: int = 1000) -> str:
+    """Return the question cleaned of surrounding whitespace, or raise ``QuestionError``.
+
+    >>> validate("  Who leads the rebels? ")
+    'Who leads the rebels?'
+    """
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    q = " ".join(question.replace("\t", " ").replace("\r", " ").replace("\n", " ").split(" ")).strip()
+    q = re.sub(r" {2,}", " ", q)
+    if not q:
+        raise QuestionError("the question is empty: type a question about the articles")
+    if len(q) > max_chars:
+        raise QuestionError(f"the question is {len(q):,} characters long; the limit is {max_chars:,}: "
+                            "ask a shorter question")
+    if _CTRL.search(q):
+        raise QuestionError("the question contains control characters: retype it as plain text")
+    letters = [ch for ch in q if ch.isalpha()]
+    if not letters:
+        raise QuestionError("the question has no words: type a question about the articles")
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    if latin / len(letters) < 0.5:
+        raise QuestionError("only English questions are supported (the articles and the answerer are "
+                            "English): ask the question in English")
+    return q
+
+
+def _head_phrase(words: list[str], i: int) -> list[str]:
+    """Words after the wh-word at ``i`` up to the first auxiliary verb: "which military airport did"."""
+    out = []
+    for w in words[i + 1 : i + 6]:
+        if w in _AUX or w in ("of", "in", "on", "to", "from", "for", "with", "that"):
+            break
+        out.append(w)
+    return out
+
+
+def analyse(text: str) -> Question:
+    """Work out the answer kind and the terms of ``text``.
+
+    >>> analyse("How many towns did the rebels capture?").kind
+    'number'
+    >>> analyse("Which military airport fell?").kind
+    'place'
+    """
+    low = text.lower()
+    words = re.findall(r"[a-z0-9’'\-]+", low)
+    kind = PHRASE
+    focus: list[str] = []
+    plural = False
+    m = _NUMBER_Q.search(low)
+    if m:
+        kind = NUMBER
+        rest = low[m.end() :].split()
+        for w in rest[:4]:
+            w = w.strip("?,.")
+            if w in _AUX or w in STOPWORDS:
+                break
+            focus.append(w)
+    elif _DATE_Q.search(low):
+        kind = DATE
+    elif re.search(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", low):
+        kind = PERSON
+    elif re.search(r"^where\b|\bwhere\b", low):
+        kind = PLACE
+    else:
+        wh = next((i for i, w in enumerate(words) if w in ("which", "what")), None)
+        if wh is not None:
+            head = _head_phrase(words, wh)
+            # the head noun is the first word that names a class; else the phrase's last word
+            classes = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS | DATE_NOUNS
+            cut = next((j for j, w in enumerate(head) if w in classes or stem(w) in classes), None)
+            if cut is not None:
+                head = head[: cut + 1]
+            if head:
+                focus = head
+                noun = head[-1]
+                plural = noun.endswith("s") and not noun.endswith("ss")
+                n = stem(noun)
+                if noun in PERSON_NOUNS or n in PERSON_NOUNS:
+                    kind = PERSON
+                elif noun in PLACE_NOUNS or n in PLACE_NOUNS:
+                    kind = PLACE
+                elif noun in ORG_NOUNS or n in ORG_NOUNS:
+                    kind = ORG
+                elif noun in DATE_NOUNS or n in DATE_NOUNS:
+                    kind = DATE
+                elif words[wh] == "which":
+                    kind = ENTITY
+            if words[wh] == "which" and kind == PHRASE:
+                kind = ENTITY
+    ts = tuple(t for t in terms(text) if t not in QUESTION_WORDS)
+    return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural)

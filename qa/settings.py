@@ -1,0 +1,55 @@
+"""One settings object with defaults, read once from the environment, never mutated."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_dir(env: str, name: str) -> Path:
+    """``$env`` if set, else ``./name`` when it exists, else ``name`` beside the package."""
+    if os.environ.get(env):
+        return Path(os.environ[env])
+    here = Path.cwd() / name
+    return here if here.exists() else _REPO_ROOT / name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything tunable, with the defaults the product ships with.
+
+    Chunk sizes are tiktoken (cl100k) tokens. ``max_wordpieces`` is the embedder's window
+    (all-MiniLM-L6-v2 silently cuts input beyond 256 word pieces, [CLS]/[SEP] included).
+    """
+
+    corpus: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 40
+    max_wordpieces: int = 256
+    top_k: int = 6  # passages handed to the answerer
+    candidates: int = 40  # per retriever, before fusion
+    rrf_k: int = 60
+    min_support: float = 0.5  # share of the question's weighted terms a sentence must cover
+    max_question_chars: int = 1000
+    answerer: str = "rules"
+    show_progress: bool = True
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Defaults, then ``QA_*`` environment variables, then explicit overrides."""
+        s = cls(corpus=_default_dir("QA_CORPUS", "seeds"), index_dir=_default_dir("QA_INDEX", "index"))
+        env_ints = {"top_k": "QA_TOP_K", "chunk_tokens": "QA_CHUNK_TOKENS"}
+        for name, var in env_ints.items():
+            if os.environ.get(var):
+                s = replace(s, **{name: int(os.environ[var])})
+        if os.environ.get("QA_ANSWERER"):
+            s = replace(s, answerer=os.environ["QA_ANSWERER"])
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        for k in ("corpus", "index_dir"):
+            if k in overrides:
+                overrides[k] = Path(overrides[k])
+        return replace(s, **overrides)
