@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
-from .lexical import STOPWORDS, stem
+from .lexical import STOPWORDS, related, stem
 from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PHRASE, PLACE, Question
 from .sentences import split_sentences
 
@@ -55,6 +55,7 @@ _DATE = re.compile(
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _UNITS = frozenset("""kilometer kilometre km mile meter metre m percent hour day week month year minute
 people civilian person soldier fighter time dollar euro""".split())
+_UNITS = frozenset(stem(w) for w in _UNITS)
 _TITLES = frozenset("""president prime minister foreign defense defence interior general brigadier commander
 bishop archbishop mr mrs ms dr sheikh king queen prince emir secretary spokesman spokesperson chief
 lieutenant colonel major captain sergeant ambassador envoy senator governor mayor pope imam ayatollah
@@ -64,6 +65,12 @@ _REPORTING = frozenset("""said says stated state claimed claims announced added 
 reportedly believed believes thought that has have had is was were are be been also which who""".split())
 _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|January|February|March|April|June|July|August|September|"
                        r"October|November|December)$")
+
+
+def _is_title(word: str) -> bool:
+    """A title ("Minister") or a demonym before one ("Iraqi"): part of a name's label, not the name."""
+    w = word.lower()
+    return w in _TITLES or (word[:1].isupper() and w.endswith(("ian", "ish", "ese", "i")) and len(w) > 4)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class _Sentence:
     end: int
     text: str
     toks: tuple[_Tok, ...]
+    hits: tuple[float, ...]  # per token: IDF weight of the question term it matches, else 0
+    exact: tuple[bool, ...]  # per token: the match is the same stem, not merely a related form
     coverage: float
     matched: frozenset[str]
     score: float
@@ -182,40 +191,60 @@ class RuleAnswerer:
     def _sentences(self, q: Question, passages: list[Passage], docs: dict[str, Document]) -> list[_Sentence]:
         weights = {t: self.idf(t) for t in set(q.terms)}
         total = sum(weights.values()) or 1.0
+        memo: dict[str, str | None] = {}
+
+        def term_of(st: str) -> str | None:  # the question term a token stem matches, if any
+            if st not in memo:
+                memo[st] = st if st in weights else next((t for t in weights if related(t, st)), None)
+            return memo[st]
+
         seen: dict[tuple[str, int], _Sentence] = {}
         for rank, p in enumerate(passages):
             doc = docs.get(p.source)
             if doc is None:
                 continue
-            spans = self._doc_sentences(doc.text)
-            title_stems = {t.stem for t in _tokens(doc.title, 0)}
-            prev_stems: set[str] = set()
-            for a, b in spans:
-                if b <= p.start or a >= p.end:
-                    prev_stems = {t.stem for t in _tokens(doc.text[a:b], a)}
+            context = {term_of(t.stem) for t in _tokens(doc.title, 0)}
+            recent: list[set] = []
+            for a, b in self._doc_sentences(doc.text):
+                if b <= p.start - 600 or a >= p.end:
                     continue
                 toks = _tokens(doc.text[a:b], a)
-                stems = {t.stem for t in toks}
-                matched = frozenset(t for t in weights if t in stems)
-                near = sum(w for t, w in weights.items() if t not in matched and (t in prev_stems or t in title_stems))
-                coverage = (sum(weights[t] for t in matched) + 0.5 * near) / total
-                score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
-                key = (p.source, a)
-                if key not in seen or seen[key].score < score:
-                    seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, coverage, matched, score)
-                prev_stems = stems
+                terms_here = [term_of(t.stem) for t in toks]
+                found = set(terms_here) - {None}
+                if a >= p.start and b <= p.end:
+                    near = context.union(*recent[-2:]) - found - {None}
+                    coverage = (sum(weights[t] for t in found) + 0.5 * sum(weights[t] for t in near)) / total
+                    score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
+                    key = (p.source, a)
+                    if key not in seen or seen[key].score < score:
+                        hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
+                        exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks))
+                        seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, coverage,
+                                              frozenset(found), score)
+                recent.append(found)
         return sorted(seen.values(), key=lambda s: -s.score)
 
     # --- candidate spans -------------------------------------------------------------------
-    def _proximity(self, s: _Sentence, a: int, b: int) -> float:
-        pos = [i for i, t in enumerate(s.toks) if t.stem in s.matched]
+    @staticmethod
+    def _proximity(s: _Sentence, a: int, b: int) -> float:
+        """How much of the question sits close to the span: IDF-weighted, decaying with distance."""
         inside = [i for i, t in enumerate(s.toks) if a <= t.start < b]
-        if not pos or not inside:
+        if not inside:
             return 0.0
-        d = min(abs(i - j) for i in pos for j in inside)
-        return 1.0 / (1.0 + d / 4.0)
+        lo, hi = inside[0], inside[-1]
+        total = 0.0
+        for i, w in enumerate(s.hits):
+            if w and not lo <= i <= hi:
+                d = lo - i if i < lo else i - hi
+                total += w / (1.0 + (d - 1) / 3.0)
+        return min(1.0, total)
 
     def _in_question(self, q: Question, toks: list[_Tok]) -> bool:
+        """The span only repeats the question (its words, or the acronym of a name in it)."""
+        if len(toks) == 1 and toks[0].text.isupper() and len(toks[0].text) >= 2:
+            for m in re.finditer(r"(?:[A-Z][\w’'-]*\s+){1,5}[A-Z][\w’'-]*", q.text):
+                if "".join(w[0] for w in m.group().split()) == toks[0].text:
+                    return True
         qs = set(q.terms) | set(q.focus)
         content = [t for t in toks if t.text.lower() not in STOPWORDS]
         return bool(content) and all(t.stem in qs for t in content)
@@ -300,7 +329,7 @@ class RuleAnswerer:
                 gap = s.text[toks[j - 1].end - s.start : toks[j].start - s.start]
                 if gap not in ("", " ", "-", "’", "'") or "’s" in gap:
                     break
-                if self._is_name(toks[j], False):
+                if self._is_name(toks[j], False) or (gap == "-" and toks[j].text[0].isdigit()):
                     j += 1
                 elif toks[j].text.lower() in _CONNECT and j + 1 < len(toks) and self._is_name(toks[j + 1], False):
                     j += 2
@@ -317,7 +346,8 @@ class RuleAnswerer:
                     run = run[k + 1 :]
             while run and run[0].text.lower() in _CONNECT | {"the"}:
                 run = run[1:]
-            if run and not all(_CALENDAR.match(t.text) for t in run) and not self._in_question(q, run):
+            if (run and not all(_CALENDAR.match(t.text) or _is_title(t.text) for t in run)
+                    and not self._in_question(q, run)):
                 a, b = run[0].start, run[-1].end
                 bonus = 0.0
                 # the class noun right after the name: "Nayrab military airport"
@@ -330,6 +360,8 @@ class RuleAnswerer:
                         break
                 if any(t.stem in q.focus for t in run):
                     bonus += 0.2
+                k0 = toks.index(run[0])
+                bonus -= 0.3 * sum(1 for n in range(k0, k0 + len(run)) if s.hits[n]) / len(run)
                 if q.kind == PERSON and len(run) >= 2:
                     bonus += 0.1
                 before = s.text[max(0, a - s.start - 16) : a - s.start].lower()
@@ -345,34 +377,40 @@ class RuleAnswerer:
         return out
 
     def _phrases(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
-        """Runs of words the question does not mention, beside words it does."""
+        """Stretches between words the question mentions (its open slot), trimmed to content words."""
         toks = s.toks
-        matched = [t.stem in s.matched for t in toks]
+        n = len(toks)
+        # only exact matches split a phrase: "withdrawal of Turkish forces" survives a question on "Turkey"
+        anchors = [-1] + [i for i, e in enumerate(s.exact) if e] + [n]
         out = []
-        i = 0
-        while i < len(toks):
-            if matched[i]:
-                i += 1
-                continue
-            j = i
-            while j < len(toks) and not matched[j]:
-                gap = s.text[toks[j - 1].end - s.start : toks[j].start - s.start] if j > i else ""
-                if j > i and re.search(r"[,;:()\[\]—–]|\s-\s", gap):
-                    break
-                j += 1
-            run = list(toks[i:j])
-            left = i > 0 and matched[i - 1]
-            right = j < len(toks) and matched[j]
-            while run and (run[0].text.lower() in STOPWORDS or run[0].text.lower() in _REPORTING):
-                run = run[1:]
-            while run and run[-1].text.lower() in STOPWORDS | _REPORTING:
-                run = run[:-1]
-            if run and len(run) <= 14:
-                bonus = 0.15 * left + 0.15 * right - 0.015 * len(run)
-                if any(x.stem in s.matched for x in run):
-                    bonus -= 0.3
+        for x in range(len(anchors) - 1):
+            for y in range(x + 1, min(x + 4, len(anchors))):
+                i, j = anchors[x] + 1, anchors[y]
+                if j - i < 1:
+                    continue
+                lo, hi = toks[i].start - s.start, toks[j - 1].end - s.start
+                inner = s.text[lo:hi]
+                if re.search(r"[;:()\[\]—–]|\s-\s", inner):
+                    continue
+                run = list(toks[i:j])
+                if anchors[y] == n or anchors[x] == -1:  # open-ended: stop at the clause boundary
+                    cut = [m.start() + lo for m in re.finditer(r",", inner)]
+                    if cut and anchors[y] == n:
+                        run = [t for t in run if t.end - s.start <= cut[0]]
+                    elif cut:
+                        run = [t for t in run if t.start - s.start > cut[-1]]
+                while run and (run[0].text.lower() in STOPWORDS or run[0].text.lower() in _REPORTING):
+                    run = run[1:]
+                while run and run[-1].text.lower() in STOPWORDS | _REPORTING:
+                    run = run[:-1]
+                if not run or len(run) > 14:
+                    continue
+                k = len(run)
+                inside = sum(1 for t in run if s.exact[toks.index(t)])
+                commas = s.text[run[0].start - s.start : run[-1].end - s.start].count(",")
+                bonus = (0.15 * (anchors[x] >= 0) + 0.15 * (anchors[y] < n) - 0.02 * max(0, k - 8)
+                         - 0.08 * (k == 1) - 0.1 * inside - 0.1 * commas)
                 out.append((run[0].start, run[-1].end, bonus))
-            i = max(j, i + 1)
         return out
 
     def _candidates(self, q: Question, s: _Sentence) -> list[_Candidate]:

@@ -15,27 +15,55 @@ STOPWORDS = frozenset(
     most my myself no nor not now of off on once only or other our ours ourselves out over own same she
     should so some such than that the their theirs them themselves then there these they this those
     through to too under until up very was we were what when where which while who whom whose why will
-    with would you your yours yourself yourselves according said says say""".split()
+    with would you your yours yourself yourselves according said says say among amid via al el bin ibn abu""".split()
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’][st]\b)?", re.UNICODE)
 
 
+# irregular English past forms, so that "retook" meets "retake"
+_IRREGULAR = {
+    "took": "take", "taken": "take", "retook": "retake", "retaken": "retake", "fell": "fall", "fallen": "fall",
+    "led": "lead", "won": "win", "spoke": "speak", "spoken": "speak", "began": "begin", "begun": "begin",
+    "fought": "fight", "met": "meet", "held": "hold", "left": "leave", "sent": "send", "struck": "strike",
+    "lost": "lose", "gave": "give", "given": "give", "went": "go", "gone": "go", "came": "come",
+    "saw": "see", "seen": "see", "told": "tell", "made": "make", "brought": "bring", "built": "build",
+    "caught": "catch", "chose": "choose", "chosen": "choose", "drove": "drive", "driven": "drive",
+    "flew": "fly", "flown": "fly", "fled": "flee", "knew": "know", "known": "know", "rose": "rise",
+    "risen": "rise", "ran": "run", "shot": "shoot", "stood": "stand", "thought": "think", "wrote": "write",
+    "written": "write", "kept": "keep", "paid": "pay", "found": "find", "grew": "grow", "grown": "grow",
+    "threw": "throw", "thrown": "throw", "bought": "buy", "sold": "sell", "overran": "overrun",
+    "withdrew": "withdraw", "withdrawn": "withdraw", "sought": "seek", "swore": "swear", "sworn": "swear",
+    "hid": "hide", "hidden": "hide", "froze": "freeze", "frozen": "freeze", "broke": "break", "broken": "break",
+    "died": "die", "dead": "die", "people": "people", "children": "child", "men": "man", "women": "woman",
+}
+
+
 def stem(word: str) -> str:
-    """A light suffix stripper so that 'cities'/'city' and 'killed'/'kills' meet; pure and crude."""
+    """A light suffix stripper so that 'cities'/'city', 'dropping'/'drop', 'took'/'take' meet;
+    pure and crude (the same function runs on questions and articles, so it only has to agree).
+
+    >>> [stem(w) for w in ("cities", "dropping", "retook", "captured", "capture", "Syria's")]
+    ['city', 'drop', 'retak', 'captur', 'captur', 'syria']
+    """
     w = word.lower()
     if w.endswith(("'s", "’s")):
         w = w[:-2]
+    w = _IRREGULAR.get(w, w)
     if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 5 and w.endswith("ing"):
-        return w[:-3]
-    if len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
-        return w[:-2]
-    if len(w) > 3 and (w.endswith(("ches", "shes")) or (w.endswith("es") and w[-3] in "sxz")):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+        w = w[:-3] + "y"
+    elif len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+    elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
+        w = w[:-2]
+    elif len(w) > 3 and (w.endswith(("ches", "shes")) or (w.endswith("es") and w[-3] in "sxz")):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    else:
+        return w[:-1] if len(w) > 3 and w.endswith("e") else w
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":  # dropp -> drop
+        w = w[:-1]
+    return w[:-1] if len(w) > 3 and w.endswith("e") else w
 
 
 def terms(text: str) -> list[str]:
@@ -77,10 +105,11 @@ class BM25:
         self.matrix = sparse.csr_matrix((w, (rows, cols)), shape=(len(self.vocab), self.n), dtype=np.float32)
 
     def idf(self, term: str) -> float:
-        """IDF of a stemmed term; a term the corpus never uses gets the highest IDF."""
+        """IDF of a stemmed term. A term the corpus never uses gets half the highest IDF: it may be
+        a paraphrase the corpus words differently, or a sign the corpus does not cover the question."""
         i = self.vocab.get(term)
         if i is None:
-            return float(np.log(1.0 + (self.n + 0.5) / 0.5))
+            return 0.5 * float(np.log(1.0 + (self.n + 0.5) / 0.5))
         return float(self.idf_arr[i])
 
     def scores(self, query: str) -> np.ndarray:
@@ -98,3 +127,24 @@ class BM25:
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top], kind="stable")]
         return [(int(i), float(s[i])) for i in top if s[i] > 0]
+
+
+_DEMONYM_ENDS = ("ish", "ian", "ese", "i", "an", "n")
+
+
+def related(a: str, b: str) -> bool:
+    """Whether two stems are forms of one word: equal, one a long prefix of the other
+    ('normaliz'/'normalization'), or a place and its demonym ('turkey'/'turkish', 'iran'/'iranian').
+
+    >>> related("turkey", "turkish"), related("normaliz", "normalization"), related("arm", "army")
+    (True, True, False)
+    """
+    if a == b:
+        return True
+    s, longer = (a, b) if len(a) <= len(b) else (b, a)
+    if len(s) >= 5 and longer.startswith(s):
+        return True
+    k = 0
+    while k < len(s) and s[k] == longer[k]:
+        k += 1
+    return k >= 4 and k >= len(s) - 2 and longer.endswith(_DEMONYM_ENDS)

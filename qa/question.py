@@ -39,7 +39,10 @@ _NUMBER_Q = re.compile(
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why name named kind type
-year date day month""".split())
+year date day month far long old large big high tall deep wide""".split())
+_STEMMED = {name: frozenset(stem(w) for w in words) for name, words in
+            (("person", PERSON_NOUNS), ("place", PLACE_NOUNS), ("org", ORG_NOUNS), ("date", DATE_NOUNS),
+             ("question", QUESTION_WORDS))}
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -125,8 +128,8 @@ def analyse(text: str) -> Question:
         if wh is not None:
             head = _head_phrase(words, wh)
             # the head noun is the first word that names a class; else the phrase's last word
-            classes = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS | DATE_NOUNS
-            cut = next((j for j, w in enumerate(head) if w in classes or stem(w) in classes), None)
+            classes = _STEMMED["person"] | _STEMMED["place"] | _STEMMED["org"] | _STEMMED["date"]
+            cut = next((j for j, w in enumerate(head) if stem(w) in classes), None)
             if cut is not None:
                 head = head[: cut + 1]
             if head:
@@ -134,17 +137,17 @@ def analyse(text: str) -> Question:
                 noun = head[-1]
                 plural = noun.endswith("s") and not noun.endswith("ss")
                 n = stem(noun)
-                if noun in PERSON_NOUNS or n in PERSON_NOUNS:
+                if n in _STEMMED["person"]:
                     kind = PERSON
-                elif noun in PLACE_NOUNS or n in PLACE_NOUNS:
+                elif n in _STEMMED["place"]:
                     kind = PLACE
-                elif noun in ORG_NOUNS or n in ORG_NOUNS:
+                elif n in _STEMMED["org"]:
                     kind = ORG
-                elif noun in DATE_NOUNS or n in DATE_NOUNS:
+                elif n in _STEMMED["date"]:
                     kind = DATE
                 elif words[wh] == "which":
                     kind = ENTITY
             if words[wh] == "which" and kind == PHRASE:
                 kind = ENTITY
-    ts = tuple(t for t in terms(text) if t not in QUESTION_WORDS)
+    ts = tuple(t for t in terms(text) if t not in _STEMMED["question"])
     return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural)

@@ -30,7 +30,7 @@ class Settings:
     chunk_tokens: int = 160
     chunk_overlap_tokens: int = 40
     max_wordpieces: int = 256
-    top_k: int = 6  # passages handed to the answerer
+    top_k: int = 10  # passages handed to the answerer
     candidates: int = 40  # per retriever, before fusion
     rrf_k: int = 60
     min_support: float = 0.5  # share of the question's weighted terms a sentence must cover

@@ -1,0 +1,111 @@
+"""Command line: ``python -m qa index | ask | eval``. Errors become one readable line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from .errors import QAError
+
+
+def _bot(args):
+    from .pipeline import QA
+
+    return QA(corpus=args.corpus, index_dir=args.index, show_progress=not args.quiet)
+
+
+def _cmd_index(args) -> int:
+    bot = _bot(args)
+    report = bot.warm_up()
+    st = bot.status()
+    what = ("rebuilt (" + report.reason + ")" if report.rebuilt else
+            f"updated: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed"
+            if report.changed_anything else "up to date")
+    print(f"index {st['index_dir']}: {st['articles']} articles, {st['chunks']} chunks, {what}; "
+          f"{report.embedded_chunks} chunks embedded")
+    for s in report.skipped:
+        print(f"skipped {s}", file=sys.stderr)
+    return 0
+
+
+def _print_answer(ans) -> None:
+    if ans.abstained:
+        print(f"The articles don't say. ({ans.message})")
+        for p in ans.passages[:3]:
+            print(f"  closest: [{p.source}] {p.text[:160]}…")
+        return
+    print(ans.text)
+    print(f"  “{ans.quote}”")
+    for i, c in enumerate(ans.citations, start=1):
+        print(f"  [{i}] {c.source} — {c.title} ({c.date or 'undated'}), chars {c.start}-{c.end}")
+    for alt in ans.alternatives:
+        c = alt.citations[0]
+        print(f"  another source says: {alt.text} — [{c.source}] “{alt.quote}”")
+
+
+def _cmd_ask(args) -> int:
+    bot = _bot(args)
+    question = " ".join(args.question)
+    ans = bot.ask(question, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def _cmd_eval(args) -> int:
+    from .evaluation import evaluate, load_questions
+
+    try:
+        rows = load_questions(args.file)
+    except OSError as e:
+        raise QAError(f"cannot read {args.file} ({e.strerror}): pass a JSONL file of questions") from e
+    except ValueError as e:
+        raise QAError(str(e)) from e
+    bot = _bot(args)
+    bot.warm_up()
+    res = evaluate(bot, rows)
+    for m in res.misses:
+        print(m)
+    print(res.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa", description="Ask questions of a folder of news articles.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", help="folder of .txt/.md/.html articles (default: seeds/)")
+    common.add_argument("--index", help="index folder (default: index/)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("index", parents=[common], help="build or update the index")
+    s.set_defaults(func=_cmd_index)
+    s = sub.add_parser("ask", parents=[common], help="answer one question")
+    s.add_argument("question", nargs="+")
+    s.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    s.add_argument("--top-k", type=int, default=None, help="passages to consider")
+    s.set_defaults(func=_cmd_ask)
+    s = sub.add_parser("eval", parents=[common], help="score a JSONL file of questions")
+    s.add_argument("file")
+    s.set_defaults(func=_cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    try:
+        return args.func(args)
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
