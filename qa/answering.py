@@ -90,9 +90,16 @@ class _Sentence:
     toks: tuple[_Tok, ...]
     hits: tuple[float, ...]  # per token: IDF weight of the question term it matches, else 0
     exact: tuple[bool, ...]  # per token: the match is the same stem, not merely a related form
+    term_at: tuple[str | None, ...]  # per token: the question term it matches
     coverage: float
     matched: frozenset[str]
     score: float
+
+
+def _share(s: _Sentence, k0: int, k1: int) -> float:
+    """Share of the question's weight carried by tokens k0..k1 of the sentence (each term once)."""
+    seen = {s.term_at[n]: s.hits[n] for n in range(k0, k1) if s.hits[n]}
+    return sum(seen.values())
 
 
 @dataclass(frozen=True)
@@ -169,16 +176,19 @@ class RuleAnswerer:
         idf: IDF of a stemmed term in the corpus (unseen terms get the highest).
         lowercase_vocab: words the corpus uses in lowercase; a capitalized sentence-initial word in it
             is a common word, not a name.
+        name_vocab: words the corpus capitalizes in mid-sentence; a sentence-initial word outside
+            it ("Meanwhile", "Despite") is not a name.
         min_support: share of the question's IDF-weighted terms the answer sentence must contain
             (neighbouring sentence and title count half); below it the answerer declines.
     """
 
     name = "rules"
 
-    def __init__(self, idf: Callable[[str], float], lowercase_vocab: set[str], min_support: float = 0.5,
-                 max_sentences: int = 10) -> None:
+    def __init__(self, idf: Callable[[str], float], lowercase_vocab: set[str], name_vocab: set[str],
+                 min_support: float = 0.5, max_sentences: int = 10) -> None:
         self.idf = idf
         self.lower_vocab = lowercase_vocab
+        self.name_vocab = name_vocab
         self.min_support = min_support
         self.max_sentences = max_sentences
 
@@ -219,7 +229,8 @@ class RuleAnswerer:
                     if key not in seen or seen[key].score < score:
                         hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
                         exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks))
-                        seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, coverage,
+                        seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, tuple(terms_here),
+                                              coverage,
                                               frozenset(found), score)
                 recent.append(found)
         return sorted(seen.values(), key=lambda s: -s.score)
@@ -232,12 +243,12 @@ class RuleAnswerer:
         if not inside:
             return 0.0
         lo, hi = inside[0], inside[-1]
-        total = 0.0
-        for i, w in enumerate(s.hits):
+        best: dict[str, float] = {}  # each question term counts once, at its nearest occurrence
+        for i, (w, t) in enumerate(zip(s.hits, s.term_at)):
             if w and not lo <= i <= hi:
                 d = lo - i if i < lo else i - hi
-                total += w / (1.0 + (d - 1) / 3.0)
-        return min(1.0, total)
+                best[t] = max(best.get(t, 0.0), w / (1.0 + (d - 1) / 3.0))
+        return min(1.0, sum(best.values()))
 
     def _in_question(self, q: Question, toks: list[_Tok]) -> bool:
         """The span only repeats the question (its words, or the acronym of a name in it)."""
@@ -310,9 +321,34 @@ class RuleAnswerer:
         low = w.lower()
         if low in STOPWORDS:
             return False
-        if first_in_sentence and low in self.lower_vocab:
+        if first_in_sentence and (low in self.lower_vocab or w not in self.name_vocab):
             return False
         return True
+
+    @staticmethod
+    def _appositive_label(s: _Sentence, k0: int, k1: int) -> float:
+        """A title set off by commas beside the name ("Iraqi Foreign Minister, Fouad Hussein," or
+        "Abbas Araghchi, Foreign Minister of Iran,"): how much of the question it carries."""
+        best = 0.0
+        text, toks = s.text, s.toks
+        for lo, hi in ((None, k0), (k1, None)):
+            if lo is None:  # segment before: back to the previous comma
+                if k0 == 0 or "," not in text[toks[k0 - 1].end - s.start : toks[k0].start - s.start]:
+                    continue
+                j = k0 - 1
+                while j > 0 and "," not in text[toks[j - 1].end - s.start : toks[j].start - s.start]:
+                    j -= 1
+                seg = (j, k0)
+            else:
+                if k1 >= len(toks) or "," not in text[toks[k1 - 1].end - s.start : toks[k1].start - s.start]:
+                    continue
+                j = k1 + 1
+                while j < len(toks) and "," not in text[toks[j - 1].end - s.start : toks[j].start - s.start]:
+                    j += 1
+                seg = (k1, j)
+            if seg[1] - seg[0] <= 7 and any(toks[n].text.lower() in _TITLES for n in range(*seg)):
+                best = max(best, 0.1 + 0.4 * _share(s, *seg))
+        return best
 
     def _names(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
         """Runs of capitalized words (with name particles such as al-, bin, of) in the sentence."""
@@ -340,20 +376,30 @@ class RuleAnswerer:
             while run and run[-1].text.lower() == "s" and s.text[run[-1].start - s.start - 1] in "’'":
                 run = run[:-1]
             # titles: "Turkish Foreign Minister Hakan Fidan" -> "Hakan Fidan"
+            label_bonus = 0.0
             if q.kind == PERSON:
+                of = next((n for n, t in enumerate(run) if t.text.lower() == "of"), None)
+                if of is not None and of > 0 and run[of - 1].text.lower() in _TITLES:
+                    run = []  # a title phrase ("Minister of Foreign Affairs"), not a name
+                elif of is not None:
+                    run = run[:of]  # "Bishop Ephrem Maalouli of Aleppo" -> the person
+            if q.kind == PERSON and run:
                 k = max((n for n, t in enumerate(run) if t.text.lower() in _TITLES), default=-1)
                 if 0 <= k < len(run) - 1:
+                    # the label before the name ("Iranian Foreign Minister") says whose name it is
+                    k0 = toks.index(run[0])
+                    label_bonus = 0.1 + 0.4 * _share(s, k0, k0 + k + 1)
                     run = run[k + 1 :]
             while run and run[0].text.lower() in _CONNECT | {"the"}:
                 run = run[1:]
             if (run and not all(_CALENDAR.match(t.text) or _is_title(t.text) for t in run)
                     and not self._in_question(q, run)):
                 a, b = run[0].start, run[-1].end
-                bonus = 0.0
+                bonus = label_bonus
                 # the class noun right after the name: "Nayrab military airport"
                 after = [t for t in toks if t.start >= b][:3]
                 for t in after:
-                    if t.stem in q.focus:
+                    if t.stem in q.focus and s.text[b - s.start : t.start - s.start] == " ":
                         b = t.end
                         bonus += 0.2
                     else:
@@ -361,9 +407,10 @@ class RuleAnswerer:
                 if any(t.stem in q.focus for t in run):
                     bonus += 0.2
                 k0 = toks.index(run[0])
-                bonus -= 0.3 * sum(1 for n in range(k0, k0 + len(run)) if s.hits[n]) / len(run)
-                if q.kind == PERSON and len(run) >= 2:
-                    bonus += 0.1
+                k1 = k0 + len(run)
+                bonus -= 0.3 * sum(1 for n in range(k0, k1) if s.hits[n] and toks[n].stem not in q.focus) / len(run)
+                if q.kind == PERSON:
+                    bonus += 0.1 * (len(run) >= 2) + max(0.0, self._appositive_label(s, k0, k1) - label_bonus)
                 before = s.text[max(0, a - s.start - 16) : a - s.start].lower()
                 if q.kind == PLACE and re.search(r"\b(in|at|near|to|from|of|village of|town of|city of)\s+$", before):
                     bonus += 0.1

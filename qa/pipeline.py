@@ -19,6 +19,8 @@ from .retrieval import HybridRetriever
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+# a capitalized word after a lowercase word or a comma: a name, not a sentence start
+_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][\w]*")
 
 
 class QA:
@@ -68,10 +70,12 @@ class QA:
     def _make_answerer(self) -> Answerer:
         if self.settings.answerer != "rules":
             raise QAError(f"unknown answerer '{self.settings.answerer}': use 'rules'")
-        lower = set()
+        lower: set[str] = set()
+        names: set[str] = set()
         for d in self.docs.values():
             lower.update(re.findall(r"\b[a-z][a-z’'\-]+\b", d.text))
-        return RuleAnswerer(self.retriever.bm25.idf, lower, min_support=self.settings.min_support)
+            names.update(_MID_SENTENCE_NAME.findall(d.text))
+        return RuleAnswerer(self.retriever.bm25.idf, lower, names, min_support=self.settings.min_support)
 
     def status(self) -> dict:
         """Articles, chunks and when the index was built, for a status panel."""

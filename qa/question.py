@@ -150,4 +150,8 @@ def analyse(text: str) -> Question:
             if words[wh] == "which" and kind == PHRASE:
                 kind = ENTITY
     ts = tuple(t for t in terms(text) if t not in _STEMMED["question"])
+    # names in the question ("Saudi" in "Which Saudi foreign minister") qualify the answer; they are
+    # not the class noun the answer is an instance of
+    proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'\-]*", text)}
+    focus = [w for w in focus if w not in proper]
     return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural)

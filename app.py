@@ -1,0 +1,486 @@
+"""The chat web page: a thin Gradio shell over ``qa``.
+
+Every reply shows the short answer in bold with citation markers, the supporting sentence with the
+answer highlighted, and a card per source (title, date, file, the passage around the quote).
+Articles can be uploaded from the page; they are indexed at once and can be asked about.
+
+Run it::
+
+    python app.py                       # http://127.0.0.1:7860, corpus seeds/, index index/
+    python app.py --port 8080 --corpus my_articles --index my_index
+
+API (gradio_client)::
+
+    from gradio_client import Client
+    Client("http://127.0.0.1:7860").predict("Who leads Hayat Tahrir al-Sham?", api_name="/chat")
+
+Everything taken from an article is HTML-escaped (and its Markdown syntax neutralized) before it is
+put into a reply, so an article holding ``<script>`` or ``<img onerror=...>`` only ever shows as text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+# before gradio or the hub client are imported anywhere
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import qa  # noqa: E402
+from qa.reading import EXTENSIONS, read_file  # noqa: E402
+
+log = logging.getLogger("qa.app")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+MAX_UPLOAD_BYTES = 1_000_000  # a long news article is ~50 kB; bigger uploads get a friendly "too large"
+UPLOADS = "uploads"  # sub-folder of the corpus that uploaded articles go to
+EXAMPLES = (
+    "Who is the leader of Hayat Tahrir al-Sham?",
+    "How many villages did the Syrian Democratic Forces capture in Deir ez-Zor?",
+    "Who is Turkey's foreign minister?",
+    "How many towns did the rebels capture?",
+)
+CSS = """
+.qa-sources details { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 8px; margin: 4px 0; }
+.qa-sources summary { cursor: pointer; }
+.qa-sources p { margin: 6px 0 2px 0; font-size: 0.92em; }
+mark { background: #fde68a; color: inherit; padding: 0 1px; }
+"""
+
+# --- rendering: pure functions from qa data types to Markdown ---------------------------------
+
+# Markdown syntax that could turn article text into emphasis, links, images, strikethrough, tables
+# or LaTeX; written as character references it stays literal text. ( and ) only matter after ].
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]~$|"})
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def esc(text: object) -> str:
+    """Article text made safe to put into the chat's Markdown/HTML: escaped, on one line.
+
+    >>> esc('<img src=x onerror="alert(1)"> [a](javascript:x) *b*')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &#91;a&#93;(javascript:x) &#42;b&#42;'
+    """
+    return re.sub(r"\s+", " ", html.escape(str(text))).translate(_MARKDOWN)
+
+
+def format_date(iso: str | None) -> str:
+    """``'2024-12-04'`` -> ``'4 Dec 2024'``; ``''`` when the article states no date."""
+    if not iso:
+        return ""
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return esc(iso)
+    return f"{d.day} {d:%b %Y}"
+
+
+def reported(iso: str | None) -> str:
+    d = format_date(iso)
+    return f"as reported on {d}" if d else "undated article"
+
+
+def highlight(text: str, start: int, end: int, tag: str = "mark", inner: str | None = None) -> str:
+    """``text`` escaped, with ``text[start:end]`` wrapped in ``<tag>``; ``inner`` (already
+    escaped) replaces that span's own escaping, for a highlight inside a highlight.
+
+    >>> highlight("Rebels took <b>Hama</b>.", 12, 23)
+    'Rebels took <mark>&lt;b&gt;Hama&lt;/b&gt;</mark>.'
+    """
+    if not 0 <= start < end <= len(text):
+        return esc(text)
+    mid = inner if inner is not None else esc(text[start:end])
+    return f"{esc(text[:start])}<{tag}>{mid}</{tag}>{esc(text[end:])}"
+
+
+def _span_in(quote: str, answer: str) -> tuple[int, int] | None:
+    i = quote.lower().find(answer.lower()) if answer else -1
+    return (i, i + len(answer)) if i >= 0 else None
+
+
+def marked_quote(ans: qa.Answer, cite: qa.Citation, tag: str = "mark") -> str:
+    """The cited sentence, escaped, with the answer span wrapped in ``<tag>``."""
+    span = ans.span_in_quote() if ans.citations and cite == ans.citations[0] else _span_in(cite.quote, ans.text)
+    return highlight(cite.quote, *span, tag=tag) if span else esc(cite.quote)
+
+
+def _context(cite: qa.Citation, passages: Iterable[qa.Passage], docs: Mapping[str, qa.Document],
+             width: int = 240) -> tuple[str, str]:
+    """Article text just before and after the quote: the retrieved passage's, or a window."""
+    doc = docs.get(cite.source)
+    if doc is None or doc.text[cite.start : cite.end] != cite.quote:
+        return "", ""
+    lo, hi = max(0, cite.start - width), min(len(doc.text), cite.end + width)
+    for p in passages:
+        if p.source == cite.source and p.start <= cite.start and cite.end <= p.end:
+            lo, hi = p.start, p.end
+            break
+    before, after = doc.text[lo : cite.start], doc.text[cite.end : hi]
+    if lo > 0 and " " in before:
+        before = "…" + before[before.index(" ") :]
+    if hi < len(doc.text) and " " in after:
+        after = after[: after.rindex(" ")] + " …"
+    return before, after
+
+
+def source_card(n: int, title: str, iso: str | None, source: str, body: str, *, open_: bool = False) -> str:
+    """One expandable source card; ``body`` is HTML already escaped. One line, no blank lines, so
+    Markdown leaves the block alone."""
+    meta = " · ".join(x for x in (esc(title), format_date(iso), f"<code>{esc(source)}</code>") if x)
+    return (f"<details{' open' if open_ else ''}><summary><b>[{n}]</b> {meta}</summary>"
+            f"<p>{body}</p></details>")
+
+
+def _say(n: int, first: bool) -> str:
+    """``'Two reports say'`` / ``'one says'``."""
+    word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    verb = "say" if n > 1 else "says"
+    return f"{word.capitalize()} report{'s' if n > 1 else ''} {verb}" if first else f"{word} {verb}"
+
+
+def render_answer(ans: qa.Answer, docs: Mapping[str, qa.Document]) -> str:
+    """The chat reply for an answer: bold answer with citation markers on the first line (a
+    follow-up question resolves its pronouns against that line), then the supporting sentence of
+    every version with its date, then the source cards.
+
+    The citation numbers run over the answer's citations, then those of its alternatives.
+    """
+    if ans.abstained:
+        return render_abstention(ans, docs)
+    versions = [ans, *ans.alternatives]
+    numbers: dict[tuple[str, int, int], int] = {}
+    cards: list[str] = []
+    for v in versions:
+        for c in v.citations:
+            key = (c.source, c.start, c.end)
+            if key in numbers:
+                continue
+            numbers[key] = len(numbers) + 1
+            before, after = _context(c, ans.passages, docs)
+            body = f"{esc(before)}<mark>{marked_quote(v, c, tag='b')}</mark>{esc(after)}"
+            cards.append(source_card(numbers[key], c.title, c.date, c.source, body))
+
+    def marker(c: qa.Citation) -> str:
+        return f"[{numbers[(c.source, c.start, c.end)]}]"
+
+    def markers(v: qa.Answer) -> str:
+        return "".join(marker(c) for c in v.citations)
+
+    if len(versions) == 1:
+        head = f"**{esc(ans.text)}** {markers(ans)}"
+    else:  # the sources disagree: every version with who says it
+        parts = [f"{_say(max(1, len(v.citations)), i == 0)} **{esc(v.text)}** {markers(v)}"
+                 for i, v in enumerate(versions)]
+        head = "; ".join(parts) + "."
+    lines = [head, ""]
+    for v in versions:
+        if v.citations:
+            c = v.citations[0]
+            lines += [f"> {marked_quote(v, c)} {marker(c)} — {reported(c.date)}", ""]
+    lines += ["**Sources**", "", f'<div class="qa-sources">{"".join(cards)}</div>']
+    return "\n".join(lines)
+
+
+def render_abstention(ans: qa.Answer, docs: Mapping[str, qa.Document], shown: int = 3) -> str:
+    """A declined answer: say the articles don't cover it, and show the closest passages anyway."""
+    why = f" ({esc(ans.message)})" if ans.message else ""
+    lines = [f"**The articles don't seem to cover this.**{why}", ""]
+    passages = list(ans.passages[:shown])
+    if passages:
+        cards = [source_card(i, p.title, p.date, p.source, esc(p.text)) for i, p in enumerate(passages, 1)]
+        lines += ["The closest passages:", "", f'<div class="qa-sources">{"".join(cards)}</div>']
+    return "\n".join(lines)
+
+
+def render_error(err: Exception) -> str:
+    """A ``QAError`` as a chat message (the message already says what to do)."""
+    msg = str(err) or type(err).__name__
+    return f"⚠️ {esc(msg[:1].upper() + msg[1:])}"
+
+
+def render_status(status: Mapping) -> str:
+    """The corpus panel: articles, chunks, when the index was last updated, skipped files."""
+    when = str(status.get("indexed_at") or "never").replace("T", " ")[:16]
+    lines = [f"**{status.get('articles', 0)} articles** · {status.get('chunks', 0)} passages indexed",
+             f"Index updated {esc(when)}"]
+    skipped = list(status.get("skipped") or ())
+    if skipped:
+        lines.append(f"Skipped {len(skipped)} file(s): " + "; ".join(esc(s) for s in skipped[:5]))
+    return "\n\n".join(lines)
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+def safe_name(name: str) -> str:
+    """A file name that stays in the folder it is saved to: the last path part, in plain ASCII
+    letters, digits, ``.``, ``_`` and ``-``, no leading dot, at most ~100 characters.
+
+    >>> safe_name("../../x.txt"), safe_name("..\\\\evil\\\\.bashrc.md"), safe_name("Rebels take Hama!.HTML")
+    ('x.txt', 'bashrc.md', 'Rebels_take_Hama.html')
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base)
+    base = re.sub(r"\.{2,}", ".", base).strip("._-")
+    stem, ext = os.path.splitext(base)
+    return (stem[:96].strip("._-") or "article") + ext.lower()
+
+
+def find_duplicate(doc: qa.Document, docs: Iterable[qa.Document]) -> str | None:
+    """The source of an article with the same cleaned content as ``doc``, if there is one."""
+    for d in docs:
+        if d.sha256 == doc.sha256 or d.text == doc.text:
+            return d.source
+    return None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What happened to one uploaded file."""
+
+    name: str  # the uploaded file's name, made safe
+    outcome: str  # "added", "duplicate" or "rejected"
+    detail: str  # where it was saved, which article it duplicates, or why it was rejected
+
+
+def render_uploads(uploads: list[Upload], report: qa.UpdateReport | None) -> str:
+    """The upload panel's message."""
+    icon = {"added": "✅", "duplicate": "⏭️", "rejected": "❌"}
+    lines = [f"{icon[u.outcome]} <code>{esc(u.name)}</code>: {esc(u.detail)}" for u in uploads]
+    if report is not None and report.changed_anything:
+        lines.append(f"Indexed {len(report.added) + len(report.changed)} article(s) "
+                     f"({report.embedded_chunks} passages embedded): ask about them now.")
+    return "\n\n".join(lines) or "Choose .txt, .md or .html files to add."
+
+
+# --- the service: one QA shared by every visitor ---------------------------------------------
+
+class ChatService:
+    """The app's state: one ``qa.QA`` (index loaded once) and a lock.
+
+    ``QA.ask`` reads the retriever, answerer and documents that ``QA.refresh`` replaces, and the
+    embedding model's tokenizer is not safe to call from several threads, so asks and refreshes
+    run one at a time (an ask takes ~30 ms).
+    """
+
+    def __init__(self, bot: qa.QA, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+        self.bot = bot
+        self.max_upload_bytes = max_upload_bytes
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> qa.UpdateReport:
+        with self._lock:
+            return self.bot.warm_up()
+
+    def ask(self, question: str, history=None, top_k: int | None = None) -> tuple[qa.Answer, dict]:
+        """The answer and the documents it refers to (a snapshot, for rendering)."""
+        with self._lock:
+            ans = self.bot.ask(question, history=history, top_k=int(top_k) if top_k else None)
+            return ans, self.bot.docs
+
+    def reply(self, question: str, history=None, top_k: int | None = None) -> str:
+        """The chat reply in Markdown; a question that cannot be answered gets a friendly message."""
+        try:
+            return render_answer(*self.ask(question, history, top_k))
+        except qa.QAError as e:
+            return render_error(e)
+        except Exception as e:  # the page must keep working whatever happens
+            log.exception("answering %r failed", question)
+            return render_error(RuntimeError(f"something went wrong ({type(e).__name__}); try again"))
+
+    def ask_json(self, question: str, top_k: int | None = None) -> dict:
+        """``Answer.to_dict()``, or ``{"error": message}`` for a question that cannot be asked."""
+        try:
+            return self.ask(question, top_k=top_k)[0].to_dict()
+        except qa.QAError as e:
+            return {"question": question, "error": str(e)}
+
+    def status(self) -> dict:
+        with self._lock:
+            return self.bot.status()
+
+    def add_files(self, paths: Iterable[str | Path],
+                  progress: Callable[..., object] | None = None) -> tuple[list[Upload], qa.UpdateReport | None]:
+        """Check each uploaded file, save the good ones under ``corpus/uploads/``, update the index."""
+        step = progress or (lambda *a, **k: None)
+        paths = [Path(p) for p in paths or () if p]
+        folder = Path(self.bot.settings.corpus) / UPLOADS
+        uploads: list[Upload] = []
+        with self._lock:
+            if not self.bot.docs:  # not warmed up yet
+                self.bot.warm_up()
+            known = list(self.bot.docs.values())
+            for i, path in enumerate(paths):
+                step(i / max(1, len(paths)) * 0.3, desc=f"Checking {path.name}")
+                up, doc, data = self._check(path, folder, known)
+                if doc is not None:
+                    try:
+                        target = _save(folder, up.name, data)
+                    except OSError as e:
+                        up = Upload(up.name, "rejected", f"cannot be saved in the corpus ({e.strerror or e})")
+                    else:
+                        known.append(doc)
+                        up = Upload(up.name, "added", f"saved as {UPLOADS}/{target.name}")
+                uploads.append(up)
+            report = None
+            if any(u.outcome == "added" for u in uploads):
+                step(0.4, desc="Indexing the new articles")
+                report = self.bot.refresh()
+            step(1.0, desc="Done")
+        return uploads, report
+
+    def _check(self, path: Path, folder: Path, known: list[qa.Document]):
+        name = safe_name(path.name)
+        if Path(name).suffix.lower() not in EXTENSIONS:
+            return Upload(name, "rejected", f"not an article: upload {', '.join(EXTENSIONS)} files"), None, b""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return Upload(name, "rejected", "the upload did not arrive: try again"), None, b""
+        if size > self.max_upload_bytes:
+            return Upload(name, "rejected", f"too large ({size / 1e6:.1f} MB; the limit is "
+                          f"{self.max_upload_bytes / 1e6:g} MB)"), None, b""
+        doc, why = read_file(path, source=f"{UPLOADS}/{name}")
+        if doc is None:
+            return Upload(name, "rejected", f"not readable as an article: {why}"), None, b""
+        dup = find_duplicate(doc, known)
+        if dup is not None:
+            return Upload(name, "duplicate", f"already in the corpus as {dup}"), None, b""
+        return Upload(name, "added", ""), doc, path.read_bytes()
+
+
+def _save(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` (``name-2``... when taken), atomically, never outside ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, ext = os.path.splitext(name)
+    target, n = folder / name, 1
+    while target.exists():
+        n += 1
+        target = folder / f"{stem}-{n}{ext}"
+    if target.resolve().parent != folder.resolve():
+        raise OSError(f"'{name}' would leave the corpus folder")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def build_app(service: ChatService):
+    """The Gradio Blocks: chat, examples, clear, corpus panel, passages setting, uploads, and the
+    API endpoints ``/chat`` (reply Markdown), ``/ask_json`` (``Answer.to_dict()``), ``/upload``
+    and ``/status``."""
+    import gradio as gr
+
+    default_k = service.bot.settings.top_k
+
+    def respond(question: str, history: list, top_k: float):
+        history = list(history or [])
+        answer = service.reply(question, history, int(top_k))
+        return "", history + [{"role": "user", "content": esc(question)},
+                              {"role": "assistant", "content": answer}]
+
+    def upload(files, progress=gr.Progress()):
+        uploads, report = service.add_files(files or [], progress=progress)
+        return render_uploads(uploads, report)
+
+    def chat(question: str, top_k: int = default_k) -> str:
+        """Answer a question from the articles; the reply in Markdown with citations [n] and sources."""
+        return service.reply(question, top_k=top_k)
+
+    def ask_json(question: str, top_k: int = default_k) -> dict:
+        """Answer a question; the answer as JSON (Answer.to_dict()), or {"error": message}."""
+        return service.ask_json(question, top_k=top_k)
+
+    def status() -> dict:
+        """The corpus status: articles, chunks, indexed_at, model, skipped files."""
+        return service.status()
+
+    with gr.Blocks(title="Ask the news") as demo:
+        gr.Markdown("## 📰 Ask the news\nAnswers are copied word for word from the articles, "
+                    "with the sources under each answer.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Chat", height=560, elem_id="chat", latex_delimiters=[],
+                                     feedback_options=None, buttons=["copy"], group_consecutive_messages=False)
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                          scale=5, elem_id="question", autofocus=True, max_lines=3)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    clear = gr.Button("Clear", scale=1, elem_id="clear")
+                examples = gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try a question")
+            with gr.Column(scale=1):
+                gr.Markdown("### Corpus")
+                status_md = gr.Markdown(render_status(service.status()), elem_id="status")
+                top_k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to consider",
+                                  elem_id="top_k")
+                files = gr.File(label=f"Add articles ({', '.join(EXTENSIONS)}; up to "
+                                f"{service.max_upload_bytes / 1e6:g} MB each)",
+                                file_count="multiple", type="filepath", elem_id="upload")
+                add = gr.Button("Add to corpus", elem_id="add")
+                upload_md = gr.Markdown(elem_id="upload_report")
+
+        private = {"api_visibility": "private"}
+        for event in (question.submit, send.click):
+            event(respond, [question, chatbot, top_k], [question, chatbot], **private)
+        examples.load_input_event.then(respond, [question, chatbot, top_k], [question, chatbot], **private)
+        clear.click(lambda: ("", []), outputs=[question, chatbot], queue=False, **private)
+        add.click(upload, [files], [upload_md], api_name="upload", concurrency_limit=1).then(
+            lambda: (render_status(service.status()), None), outputs=[status_md, files], **private)
+        demo.load(lambda: render_status(service.status()), outputs=[status_md], **private)
+        gr.api(chat, api_name="chat")
+        gr.api(ask_json, api_name="ask_json")
+        gr.api(status, api_name="status")
+    # ask serializes on the service's lock; the queue's concurrency only sets how many wait there
+    demo.queue(default_concurrency_limit=16, max_size=512)
+    return demo
+
+
+def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, block: bool = True,
+           quiet: bool = False):
+    """Build the page and serve it on ``host:port``. With ``block=False`` it returns at once and
+    the caller stops it with ``demo.close()``."""
+    demo = build_app(service)
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
+                max_file_size=8 * service.max_upload_bytes, css=CSS, footer_links=["api"], show_error=True)
+    return demo
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Serve the chat page over the articles.")
+    p.add_argument("--host", default=os.environ.get("QA_HOST", DEFAULT_HOST),
+                   help="interface to listen on (env QA_HOST; default %(default)s)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", DEFAULT_PORT)),
+                   help="port (env QA_PORT; default %(default)s)")
+    p.add_argument("--corpus", help="folder of articles (env QA_CORPUS; default seeds/)")
+    p.add_argument("--index", help="index folder (env QA_INDEX; default index/)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    service = ChatService(qa.QA(corpus=args.corpus, index_dir=args.index))
+    try:
+        report = service.warm_up()  # read the corpus and load the index once, before serving
+    except qa.QAError as e:
+        raise SystemExit(f"error: {e}") from None
+    log.info("corpus ready: %s", report)
+    launch(service, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The web app through its API, as gradio_client users see it: one real server per module on
+127.0.0.1, over a copy of the seeds and an index in ``tmp_path``; the real index and answerer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None  # app.py lives at the repo root
+pytest.importorskip("gradio")
+from gradio_client import Client, handle_file  # noqa: E402
+
+import app  # noqa: E402
+import qa  # noqa: E402
+
+SEEDS = ROOT / "seeds"
+JAWLANI = "Who is the leader of Hayat Tahrir al-Sham?"
+VILLAGES = "How many villages did the Syrian Democratic Forces capture in Deir ez-Zor?"
+# a tiny article about something the seeds never mention, and a question only it answers
+QARNABAD = ("Qarnabad Bridge Reopens\n\n2025-03-07\n\n"
+            "Mayor Lina Haddad reopened the Zelten bridge in Qarnabad on Friday after two years of repairs. "
+            "The bridge carries about 9,000 cars a day across the Orun river.\n")
+HOSTILE = ("Orchard Festival Draws Crowds\n\n2025-04-02\n\n"
+           "The Velmora orchard festival was opened by the farmer Tomas Brandl <img src=x onerror=\"window.__pwned=1\"> "
+           "on Saturday. Visitors can read more [here](javascript:window.__pwned=1) or at the gate.\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp: Path, **service_kwargs):
+    """A served app over a copy of the seeds in ``tmp``: ``(demo, url, service, corpus)``."""
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for p in SEEDS.glob("*.txt"):
+        shutil.copy(p, corpus / p.name)
+    service = app.ChatService(qa.QA(corpus=corpus, index_dir=tmp / "index"), **service_kwargs)
+    service.warm_up()
+    demo = app.launch(service, "127.0.0.1", free_port(), block=False, quiet=True)
+    return demo, demo.local_url, service, corpus
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    demo, url, service, corpus = start_server(tmp_path_factory.mktemp("app"), max_upload_bytes=200_000)
+    yield url, service, corpus
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server[0], verbose=False)
+
+
+def upload(client: Client, tmp_path: Path, name: str, content: str | bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return client.predict([handle_file(str(path))], api_name="/upload")
+
+
+# --- rendering, by hand-worked examples ----------------------------------------------------------
+
+def test_disagreeing_sources_are_all_shown_with_their_citations():
+    doc = qa.Document("a.txt", "At least 15 people were killed. Officials said 12 killed.", "A", "2024-12-04")
+    c1 = qa.Citation("a.txt", "A", "2024-12-04", 32, 56, "Officials said 12 killed.")
+    c2 = qa.Citation("b.txt", "B", None, 0, 31, "At least 15 people were killed.")
+    c3 = qa.Citation("c.txt", "C", "2024-12-03", 0, 25, "Reports said 12 killed.")
+    alt = qa.Answer("How many?", "At least 15", False, c2.quote, (c2,), start=0, end=11)
+    ans = qa.Answer("How many?", "12 killed", False, c1.quote, (c1, c3), (alt,), start=47, end=56)
+    reply = app.render_answer(ans, {"a.txt": doc})
+    assert reply.splitlines()[0] == "Two reports say **12 killed** [1][2]; one says **At least 15** [3]."
+    assert "Officials said <mark>12 killed</mark>. [1] — as reported on 4 Dec 2024" in reply
+    assert "<mark>At least 15</mark> people were killed. [3] — undated article" in reply
+    assert reply.count("<details>") == 3
+
+
+def test_article_text_is_escaped_in_the_reply():
+    quote = 'Mayor <img src=x onerror="alert(1)"> Lina Haddad said [it](javascript:alert(1)) *loud*.'
+    c = qa.Citation("x.md", "<script>alert(1)</script>", "2025-03-07", 0, len(quote), quote)
+    ans = qa.Answer("Who?", "Lina Haddad", False, quote, (c,), start=quote.index("Lina"),
+                    end=quote.index("Lina") + 11)
+    reply = app.render_answer(ans, {})
+    assert "<img" not in reply and "<script" not in reply and "](javascript:" not in reply
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in reply
+    assert "&lt;script&gt;" in reply and "&#42;loud&#42;" in reply
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("../../x.txt", "x.txt"), ("..\\..\\windows\\x.md", "x.md"), ("/etc/passwd", "passwd"),
+    (".bashrc", "bashrc"), ("...", "article"), ("Rebels take Hama!.HTML", "Rebels_take_Hama.html"),
+    ("نص.txt", "article.txt"), ("a" * 300 + ".txt", "a" * 96 + ".txt"),
+])
+def test_safe_name_keeps_uploads_in_their_folder(name, safe):
+    assert app.safe_name(name) == safe
+
+
+def test_save_refuses_to_leave_the_folder(tmp_path):
+    folder = tmp_path / "corpus" / "uploads"
+    with pytest.raises(OSError):
+        app._save(folder, "../../x.txt", b"text")
+    assert not (tmp_path / "x.txt").exists()
+    assert app._save(folder, "x.txt", b"one").name == "x.txt"
+    assert app._save(folder, "x.txt", b"two").name == "x-2.txt"  # never overwrites
+
+
+# --- the API, against the served app ---------------------------------------------------------------
+
+def test_chat_endpoint_returns_the_reply_with_citations(client):
+    reply = client.predict(JAWLANI, api_name="/chat")
+    first = reply.splitlines()[0]
+    assert "Jawlani" in first and "[1]" in first
+    assert "<mark>" in reply and "as reported on" in reply
+    assert "<details>" in reply and ".txt</code>" in reply  # a source card naming the file
+
+
+def test_ask_json_returns_the_answer_dict(client):
+    d = client.predict(VILLAGES, api_name="/ask_json")
+    assert "seven" in d["text"] and d["abstained"] is False
+    assert set(d) == set(qa.Answer("q", "", True).to_dict())
+    cite = d["citations"][0]
+    assert cite["source"].endswith(".txt") and d["text"] in cite["quote"]
+    json.dumps(d)
+
+
+def test_follow_up_uses_the_history(server):
+    service = server[1]
+    first = service.reply(JAWLANI)
+    history = [{"role": "user", "content": JAWLANI}, {"role": "assistant", "content": first}]
+    ans, _ = service.ask("What has he vowed to do?", history=history)
+    assert not ans.abstained and "Damascus" in ans.quote
+
+
+@pytest.mark.parametrize("question, words", [("", "empty"), ("   ", "empty"), ("x" * 5000, "limit"),
+                                             ("谁是哈亚特·塔赫里尔·沙姆的领导人？", "English")])
+def test_bad_questions_get_a_friendly_message(client, question, words):
+    reply = client.predict(question, api_name="/chat")
+    assert reply.startswith("⚠️") and words in reply
+    assert words in client.predict(question, api_name="/ask_json")["error"]
+
+
+def test_sixteen_clients_at_once_all_get_correct_answers(server):
+    url = server[0]
+    cases = [(JAWLANI, "Jawlani"), (VILLAGES, "seven")] * 8
+
+    def one(case):
+        q, want = case
+        c = Client(url, verbose=False)
+        return want, c.predict(q, api_name="/chat"), c.predict(q, api_name="/ask_json")
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(one, cases))
+    took = time.perf_counter() - t
+    print(f"16 concurrent clients (2 requests each): {took:.2f} s")
+    for want, reply, d in results:
+        assert want in reply.splitlines()[0] and want in d["text"]
+    assert took < 60
+
+
+def test_status_endpoint(client):
+    s = client.predict(api_name="/status")
+    assert s["articles"] >= 5 and s["chunks"] > 0 and s["indexed_at"]
+
+
+def test_uploaded_article_is_askable_at_once(client, server, tmp_path):
+    before = client.predict(api_name="/status")["articles"]
+    msg = upload(client, tmp_path, "qarnabad.txt", QARNABAD)
+    assert "✅" in msg and "uploads/qarnabad.txt" in msg
+    assert (server[2] / "uploads" / "qarnabad.txt").read_text() == QARNABAD
+    assert client.predict(api_name="/status")["articles"] == before + 1
+    d = client.predict("Who reopened the Zelten bridge in Qarnabad?", api_name="/ask_json")
+    assert "Haddad" in d["text"] and d["citations"][0]["source"] == "uploads/qarnabad.txt"
+
+
+def test_duplicate_upload_is_recognized(client, server, tmp_path):
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    msg = upload(client, tmp_path, "same-story.txt", seed.read_bytes())
+    assert "⏭️" in msg and f"already in the corpus as {seed.name}" in msg
+    assert not (server[2] / "uploads" / "same-story.txt").exists()
+
+
+def test_traversal_name_cannot_leave_the_corpus(client, server):
+    import httpx
+
+    url, _, corpus = server
+    data = b"The Velmora council approved a new water plan on Monday after a long debate."
+    r = httpx.post(url + "gradio_api/upload", files={"files": ("../../escape.txt", data, "text/plain")})
+    r.raise_for_status()
+    file = {"path": r.json()[0], "orig_name": "../../escape.txt", "meta": {"_type": "gradio.FileData"}}
+    msg = client.predict([file], api_name="/upload")
+    assert "uploads/escape.txt" in msg
+    assert (corpus / "uploads" / "escape.txt").read_bytes() == data
+    assert not (corpus.parent / "escape.txt").exists() and not (corpus.parent.parent / "escape.txt").exists()
+
+
+def test_wrong_type_oversized_and_binary_uploads_are_rejected(client, server, tmp_path):
+    too_big = "Rebels advanced on the city. " * 10_000  # ~290 kB, over this server's 200 kB limit
+    for name, content, why in [("report.pdf", b"%PDF-1.4 text", "not an article"),
+                               ("big.txt", too_big, "too large"),
+                               ("blob.txt", bytes(range(256)) * 8, "not readable")]:
+        msg = upload(client, tmp_path, name, content)
+        assert "❌" in msg and why in msg, msg
+        assert not (server[2] / "uploads" / name).exists()
+
+
+def test_hostile_article_is_shown_as_text(client, tmp_path):
+    assert "✅" in upload(client, tmp_path, "festival.md", HOSTILE)
+    reply = client.predict("Who opened the Velmora orchard festival?", api_name="/chat")
+    assert "Brandl" in reply.splitlines()[0]
+    assert "<img" not in reply and "](javascript:" not in reply
+    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in reply
