@@ -231,10 +231,10 @@ def safe_name(name: str) -> str:
     ('x.txt', 'bashrc.md', 'Rebels_take_Hama.html')
     """
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base)
-    base = re.sub(r"\.{2,}", ".", base).strip("._-")
+    base = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", base))
     stem, ext = os.path.splitext(base)
-    return (stem[:96].strip("._-") or "article") + ext.lower()
+    stem = stem.strip("._-")[:96].strip("._-")
+    return (stem or "article") + ext.lower()
 
 
 def find_duplicate(doc: qa.Document, docs: Iterable[qa.Document]) -> str | None:
@@ -463,6 +463,16 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     return demo
 
 
+def serve(corpus: str | Path | None = None, index_dir: str | Path | None = None, host: str = DEFAULT_HOST,
+          port: int = DEFAULT_PORT, *, block: bool = True, quiet: bool = False, **service_kwargs):
+    """Load the corpus and index once, then serve the page. Returns ``(demo, service)``; raises
+    ``QAError`` when the corpus cannot be read."""
+    service = ChatService(qa.QA(corpus=corpus, index_dir=index_dir), **service_kwargs)
+    report = service.warm_up()  # read the corpus and load the index before the first visitor
+    log.info("corpus ready: %s", report)
+    return launch(service, host, port, block=block, quiet=quiet), service
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Serve the chat page over the articles.")
     p.add_argument("--host", default=os.environ.get("QA_HOST", DEFAULT_HOST),
@@ -473,13 +483,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--index", help="index folder (env QA_INDEX; default index/)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    service = ChatService(qa.QA(corpus=args.corpus, index_dir=args.index))
     try:
-        report = service.warm_up()  # read the corpus and load the index once, before serving
+        serve(args.corpus, args.index, args.host, args.port)
     except qa.QAError as e:
         raise SystemExit(f"error: {e}") from None
-    log.info("corpus ready: %s", report)
-    launch(service, args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ class _Sentence:
     hits: tuple[float, ...]  # per token: IDF weight of the question term it matches, else 0
     exact: tuple[bool, ...]  # per token: the match is the same stem, not merely a related form
     term_at: tuple[str | None, ...]  # per token: the question term it matches
-    coverage: float
+    coverage: float  # share of the question's weight in the sentence (its neighbours count half)
+    own: float  # share in the sentence itself
     matched: frozenset[str]
     score: float
 
@@ -179,14 +180,17 @@ class RuleAnswerer:
         name_vocab: words the corpus capitalizes in mid-sentence; a sentence-initial word outside
             it ("Meanwhile", "Despite") is not a name.
         min_support: share of the question's IDF-weighted terms the answer sentence must contain
-            (neighbouring sentence and title count half); below it the answerer declines.
+            (neighbouring sentences and title count half); below it the answerer declines.
+        min_score: the answer's confidence (support + dense similarity + closeness to the
+            question's words + fit to the asked kind) below which it declines.
     """
 
     name = "rules"
 
     def __init__(self, idf: Callable[[str], float], lowercase_vocab: set[str], name_vocab: set[str],
-                 min_support: float = 0.5, max_sentences: int = 10) -> None:
+                 min_support: float = 0.5, min_score: float = 0.78, max_sentences: int = 10) -> None:
         self.idf = idf
+        self.min_score = min_score
         self.lower_vocab = lowercase_vocab
         self.name_vocab = name_vocab
         self.min_support = min_support
@@ -223,14 +227,15 @@ class RuleAnswerer:
                 found = set(terms_here) - {None}
                 if a >= p.start and b <= p.end:
                     near = context.union(*recent[-2:]) - found - {None}
-                    coverage = (sum(weights[t] for t in found) + 0.5 * sum(weights[t] for t in near)) / total
+                    own = sum(weights[t] for t in found) / total
+                    coverage = own + 0.5 * sum(weights[t] for t in near) / total
                     score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
                     key = (p.source, a)
                     if key not in seen or seen[key].score < score:
                         hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
                         exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks))
                         seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, tuple(terms_here),
-                                              coverage,
+                                              coverage, own,
                                               frozenset(found), score)
                 recent.append(found)
         return sorted(seen.values(), key=lambda s: -s.score)
@@ -293,6 +298,9 @@ class RuleAnswerer:
                 if nxt is not None and nxt.stem in q.focus:
                     continue
                 break
+            generic = {"peopl", "person", "time", "number"}
+            if q.focus and bonus == 0.0 and not set(q.focus) <= generic:
+                bonus -= 0.15  # "how many tanks" answered by a number of something else
             out.append((a, ext, bonus))
         return out
 
@@ -446,7 +454,8 @@ class RuleAnswerer:
                         run = [t for t in run if t.end - s.start <= cut[0]]
                     elif cut:
                         run = [t for t in run if t.start - s.start > cut[-1]]
-                while run and (run[0].text.lower() in STOPWORDS or run[0].text.lower() in _REPORTING):
+                while run and (run[0].text.lower() in STOPWORDS or run[0].text.lower() in _REPORTING
+                               or (run[0].text == "s" and s.text[run[0].start - s.start - 1] in "’'")):
                     run = run[1:]
                 while run and run[-1].text.lower() in STOPWORDS | _REPORTING:
                     run = run[:-1]
@@ -457,6 +466,9 @@ class RuleAnswerer:
                 commas = s.text[run[0].start - s.start : run[-1].end - s.start].count(",")
                 bonus = (0.15 * (anchors[x] >= 0) + 0.15 * (anchors[y] < n) - 0.02 * max(0, k - 8)
                          - 0.08 * (k == 1) - 0.1 * inside - 0.1 * commas)
+                # the open slot of "what has X vowed to do?" is the object right after the verb
+                if anchors[x] >= 0 and toks[anchors[x]].text.islower() and toks.index(run[0]) - anchors[x] <= 2:
+                    bonus += 0.1
                 out.append((run[0].start, run[-1].end, bonus))
         return out
 
@@ -487,6 +499,8 @@ class RuleAnswerer:
         sentences = self._sentences(q, passages, docs)[: self.max_sentences]
         supported = [s for s in sentences if s.coverage >= self.min_support]
         cands = sorted((c for s in supported for c in self._candidates(q, s)), key=lambda c: -c.score)
+        if cands and cands[0].score < self.min_score:
+            cands = []
         if not cands:
             why = ("the articles do not seem to say: no passage supports enough of the question"
                    if not supported else f"the best passages do not contain a {q.kind} that answers it")

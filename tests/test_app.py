@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import socket
@@ -40,21 +41,18 @@ def free_port() -> int:
 
 
 def start_server(tmp: Path, **service_kwargs):
-    """A served app over a copy of the seeds in ``tmp``: ``(demo, url, service, corpus)``."""
+    """The app served on a free port over a copy of the seeds in ``tmp``: ``(demo, service, corpus)``."""
     corpus = tmp / "corpus"
-    corpus.mkdir()
-    for p in SEEDS.glob("*.txt"):
-        shutil.copy(p, corpus / p.name)
-    service = app.ChatService(qa.QA(corpus=corpus, index_dir=tmp / "index"), **service_kwargs)
-    service.warm_up()
-    demo = app.launch(service, "127.0.0.1", free_port(), block=False, quiet=True)
-    return demo, demo.local_url, service, corpus
+    shutil.copytree(SEEDS, corpus)
+    demo, service = app.serve(corpus, tmp / "index", "127.0.0.1", free_port(), block=False, quiet=True,
+                              **service_kwargs)
+    return demo, service, corpus
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    demo, url, service, corpus = start_server(tmp_path_factory.mktemp("app"), max_upload_bytes=200_000)
-    yield url, service, corpus
+    demo, service, corpus = start_server(tmp_path_factory.mktemp("app"), max_upload_bytes=200_000)
+    yield demo.local_url, service, corpus
     demo.close()
 
 
@@ -186,7 +184,7 @@ def test_uploaded_article_is_askable_at_once(client, server, tmp_path):
 def test_duplicate_upload_is_recognized(client, server, tmp_path):
     seed = sorted(SEEDS.glob("*.txt"))[0]
     msg = upload(client, tmp_path, "same-story.txt", seed.read_bytes())
-    assert "⏭️" in msg and f"already in the corpus as {seed.name}" in msg
+    assert "⏭️" in msg and f"already in the corpus as {seed.name}" in html.unescape(msg)
     assert not (server[2] / "uploads" / "same-story.txt").exists()
 
 
@@ -219,4 +217,4 @@ def test_hostile_article_is_shown_as_text(client, tmp_path):
     reply = client.predict("Who opened the Velmora orchard festival?", api_name="/chat")
     assert "Brandl" in reply.splitlines()[0]
     assert "<img" not in reply and "](javascript:" not in reply
-    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in reply
+    assert "&lt;img src=x onerror=&quot;window." in reply
