@@ -233,7 +233,7 @@ class RuleAnswerer:
                     key = (p.source, a)
                     if key not in seen or seen[key].score < score:
                         hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
-                        exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks))
+                        exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks, strict=False))
                         seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, tuple(terms_here),
                                               coverage, own,
                                               frozenset(found), score)
@@ -249,7 +249,7 @@ class RuleAnswerer:
             return 0.0
         lo, hi = inside[0], inside[-1]
         best: dict[str, float] = {}  # each question term counts once, at its nearest occurrence
-        for i, (w, t) in enumerate(zip(s.hits, s.term_at)):
+        for i, (w, t) in enumerate(zip(s.hits, s.term_at, strict=False)):
             if w and not lo <= i <= hi:
                 d = lo - i if i < lo else i - hi
                 best[t] = max(best.get(t, 0.0), w / (1.0 + (d - 1) / 3.0))
@@ -339,7 +339,7 @@ class RuleAnswerer:
         "Abbas Araghchi, Foreign Minister of Iran,"): how much of the question it carries."""
         best = 0.0
         text, toks = s.text, s.toks
-        for lo, hi in ((None, k0), (k1, None)):
+        for lo, _hi in ((None, k0), (k1, None)):
             if lo is None:  # segment before: back to the previous comma
                 if k0 == 0 or "," not in text[toks[k0 - 1].end - s.start : toks[k0].start - s.start]:
                     continue
@@ -425,7 +425,7 @@ class RuleAnswerer:
                 out.append((a, b, bonus))
             i = max(j, i + 1)
         if q.plural:  # lists: "Kafraa and Maarshahour"
-            for x, y in zip(out, out[1:]):
+            for x, y in zip(out, out[1:], strict=False):
                 between = s.text[x[1] - s.start : y[0] - s.start]
                 if re.fullmatch(r",?\s*(and|,)\s*", between):
                     out.append((x[0], y[1], max(x[2], y[2]) + 0.1))

@@ -61,6 +61,10 @@ _lock = threading.Lock()
 def _load_model():
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars on every start say nothing to a user
+    hf_logging.set_verbosity_error()
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     return SentenceTransformer(str(model_path()), device="cpu")

@@ -47,7 +47,7 @@ class HybridRetriever:
             return []
         q = self.embedder.embed([query])
         sims, ids = self.vectors.search(q, min(self.candidates, len(self.chunks)))
-        dense = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
+        dense = [(int(i), float(s)) for i, s in zip(ids[0], sims[0], strict=False) if i >= 0]
         lexical = self.bm25.search(query, self.candidates)
         fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
         dsim = dict(dense)
@@ -55,7 +55,7 @@ class HybridRetriever:
         missing = [i for i in fused if i not in dsim]
         if missing:  # dense similarity of lexical-only hits, for the answerer's confidence
             rows = self.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
-            dsim.update(zip(missing, (rows @ q[0]).tolist()))
+            dsim.update(zip(missing, (rows @ q[0]).tolist(), strict=False))
         best = sorted(fused, key=lambda i: -fused[i])[:k]
         out = []
         for i in best:
