@@ -10,7 +10,7 @@ leaves open), and declines when no sentence supports enough of the question.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
@@ -60,7 +60,9 @@ _TITLES = frozenset("""president prime minister foreign defense defence interior
 bishop archbishop mr mrs ms dr sheikh king queen prince emir secretary spokesman spokesperson chief
 lieutenant colonel major captain sergeant ambassador envoy senator governor mayor pope imam ayatollah
 patriarch deputy vice former late leader chairman director head minister's president's""".split())
-_CONNECT = frozenset("al el ad as ash an ar bin ibn bint de da del der van von la le of for abu".split())
+_TITLE_OBJECTS = frozenset("""state affairs foreign defence defense interior justice finance health staff
+energy trade economy the""".split())
+_CONNECT = frozenset("al el ad as ash an ar bin ibn bint de da del der van von la le of for abu the".split())
 _REPORTING = frozenset("""said says stated state claimed claims announced added noted told reported
 reportedly believed believes thought that has have had is was were are be been also which who""".split())
 _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|January|February|March|April|June|July|August|September|"
@@ -181,6 +183,8 @@ class RuleAnswerer:
             it ("Meanwhile", "Despite") is not a name.
         min_support: share of the question's IDF-weighted terms the answer sentence must contain
             (neighbouring sentences and title count half); below it the answerer declines.
+        known: the corpus vocabulary (stems). A name in the question that the corpus never uses
+            weighs double: unlike a common word it has no paraphrase, so the corpus does not cover it.
         min_score: the answer's confidence (support + dense similarity + closeness to the
             question's words + fit to the asked kind) below which it declines.
     """
@@ -188,8 +192,10 @@ class RuleAnswerer:
     name = "rules"
 
     def __init__(self, idf: Callable[[str], float], lowercase_vocab: set[str], name_vocab: set[str],
-                 min_support: float = 0.5, min_score: float = 0.78, max_sentences: int = 10) -> None:
+                 min_support: float = 0.5, min_score: float = 0.78, max_sentences: int = 10,
+                 known: Container[str] = ()) -> None:
         self.idf = idf
+        self.known = known
         self.min_score = min_score
         self.lower_vocab = lowercase_vocab
         self.name_vocab = name_vocab
@@ -203,7 +209,7 @@ class RuleAnswerer:
         return tuple(split_sentences(text))
 
     def _sentences(self, q: Question, passages: list[Passage], docs: dict[str, Document]) -> list[_Sentence]:
-        weights = {t: self.idf(t) for t in set(q.terms)}
+        weights = {t: self.idf(t) * (2.0 if t in q.names and t not in self.known else 1.0) for t in set(q.terms)}
         total = sum(weights.values()) or 1.0
         memo: dict[str, str | None] = {}
 
@@ -320,8 +326,8 @@ class RuleAnswerer:
 
     def _is_name(self, t: _Tok, first_in_sentence: bool) -> bool:
         w = t.text
-        if any(ch.isdigit() for ch in w) and any(ch.isupper() for ch in w):
-            return True
+        if any(ch.isdigit() for ch in w) and (any(ch.isupper() for ch in w) or re.fullmatch(r"\d+(st|nd|rd|th)", w)):
+            return True  # "S-400", "M5", "46th Regiment"
         if not w[0].isupper():
             return False
         if w.isupper() and len(w) >= 2:
@@ -388,7 +394,11 @@ class RuleAnswerer:
             if q.kind == PERSON:
                 of = next((n for n, t in enumerate(run) if t.text.lower() == "of"), None)
                 if of is not None and of > 0 and run[of - 1].text.lower() in _TITLES:
-                    run = []  # a title phrase ("Minister of Foreign Affairs"), not a name
+                    # "Secretary of State Antony Blinken": the title's object is part of the title
+                    k = of + 1
+                    while k < len(run) and run[k].text.lower() in _TITLES | _TITLE_OBJECTS:
+                        k += 1
+                    run = run[k:]
                 elif of is not None:
                     run = run[:of]  # "Bishop Ephrem Maalouli of Aleppo" -> the person
             if q.kind == PERSON and run:
@@ -465,10 +475,10 @@ class RuleAnswerer:
                 inside = sum(1 for t in run if s.exact[toks.index(t)])
                 commas = s.text[run[0].start - s.start : run[-1].end - s.start].count(",")
                 bonus = (0.15 * (anchors[x] >= 0) + 0.15 * (anchors[y] < n) - 0.02 * max(0, k - 8)
-                         - 0.08 * (k == 1) - 0.1 * inside - 0.1 * commas)
+                         - 0.08 * (k == 1) - 0.1 * inside - 0.2 * commas)
                 # the open slot of "what has X vowed to do?" is the object right after the verb
                 if anchors[x] >= 0 and toks[anchors[x]].text.islower() and toks.index(run[0]) - anchors[x] <= 2:
-                    bonus += 0.1
+                    bonus += 0.2
                 out.append((run[0].start, run[-1].end, bonus))
         return out
 
@@ -480,7 +490,7 @@ class RuleAnswerer:
         elif q.kind in (PERSON, PLACE, ORG, ENTITY):
             spans = self._names(q, s)
             if q.kind == ENTITY:
-                spans += [(a, b, w - 0.25) for a, b, w in self._phrases(q, s)]
+                spans += [(a, b, w - 0.4) for a, b, w in self._phrases(q, s)]
         else:
             spans = self._phrases(q, s) + [(a, b, w - 0.2) for a, b, w in self._names(q, s)]
         out = []

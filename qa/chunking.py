@@ -77,7 +77,7 @@ def chunk_document(
 
     >>> from qa.datatypes import Document
     >>> d = Document("a.txt", "One two three. Four five six. Seven eight nine.")
-    >>> [c.text for c in chunk_document(d, max_tokens=8, overlap_tokens=0)]
+    >>> [c.text for c in chunk_document(d, max_tokens=9, overlap_tokens=0)]
     ['One two three. Four five six.', 'Seven eight nine.']
     """
     text = doc.text

@@ -70,7 +70,7 @@ def terms(text: str) -> list[str]:
     """Stemmed content terms of ``text`` (stopwords dropped).
 
     >>> terms("How many cities did the rebels capture?")
-    ['many', 'city', 'rebel', 'capture']
+    ['many', 'city', 'rebel', 'captur']
     """
     out = []
     for m in _TOKEN.finditer(text):

@@ -75,7 +75,8 @@ class QA:
         for d in self.docs.values():
             lower.update(re.findall(r"\b[a-z][a-z’'\-]+\b", d.text))
             names.update(_MID_SENTENCE_NAME.findall(d.text))
-        return RuleAnswerer(self.retriever.bm25.idf, lower, names, min_support=self.settings.min_support)
+        return RuleAnswerer(self.retriever.bm25.idf, lower, names, min_support=self.settings.min_support,
+                            known=self.retriever.bm25.vocab)
 
     def status(self) -> dict:
         """Articles, chunks and when the index was built, for a status panel."""

@@ -56,6 +56,7 @@ class Question:
     terms: tuple[str, ...]
     focus: tuple[str, ...]
     plural: bool = False
+    names: tuple[str, ...] = ()  # stems of the capitalized words (names) in the question
 
 
 def validate(question: object, max_chars: int = 1000) -> str:
@@ -145,7 +146,7 @@ def analyse(text: str) -> Question:
                     kind = ORG
                 elif n in _STEMMED["date"]:
                     kind = DATE
-                elif words[wh] == "which":
+                else:  # "which system", "what system": a named thing
                     kind = ENTITY
             if words[wh] == "which" and kind == PHRASE:
                 kind = ENTITY
@@ -154,4 +155,7 @@ def analyse(text: str) -> Question:
     # not the class noun the answer is an instance of
     proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'\-]*", text)}
     focus = [w for w in focus if w not in proper]
-    return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural)
+    if kind == PHRASE and re.search(r"\bname\b", low):
+        kind = ENTITY  # "what is the name of ..." asks for a name
+    return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural,
+                    names=tuple(sorted({stem(w) for w in proper})))
