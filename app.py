@@ -45,6 +45,7 @@ log = logging.getLogger("qa.app")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 MAX_UPLOAD_BYTES = 1_000_000  # a long news article is ~50 kB; bigger uploads get a friendly "too large"
+MAX_TOP_K = 20  # passages an ask may consider (the page's slider goes this far)
 UPLOADS = "uploads"  # sub-folder of the corpus that uploaded articles go to
 EXAMPLES = (
     "Who is the leader of Hayat Tahrir al-Sham?",
@@ -92,17 +93,15 @@ def reported(iso: str | None) -> str:
     return f"as reported on {d}" if d else "undated article"
 
 
-def highlight(text: str, start: int, end: int, tag: str = "mark", inner: str | None = None) -> str:
-    """``text`` escaped, with ``text[start:end]`` wrapped in ``<tag>``; ``inner`` (already
-    escaped) replaces that span's own escaping, for a highlight inside a highlight.
+def highlight(text: str, start: int, end: int, tag: str = "mark") -> str:
+    """``text`` escaped, with ``text[start:end]`` wrapped in ``<tag>``.
 
     >>> highlight("Rebels took <b>Hama</b>.", 12, 23)
     'Rebels took <mark>&lt;b&gt;Hama&lt;/b&gt;</mark>.'
     """
     if not 0 <= start < end <= len(text):
         return esc(text)
-    mid = inner if inner is not None else esc(text[start:end])
-    return f"{esc(text[:start])}<{tag}>{mid}</{tag}>{esc(text[end:])}"
+    return f"{esc(text[:start])}<{tag}>{esc(text[start:end])}</{tag}>{esc(text[end:])}"
 
 
 def _span_in(quote: str, answer: str) -> tuple[int, int] | None:
@@ -135,12 +134,11 @@ def _context(cite: qa.Citation, passages: Iterable[qa.Passage], docs: Mapping[st
     return before, after
 
 
-def source_card(n: int, title: str, iso: str | None, source: str, body: str, *, open_: bool = False) -> str:
+def source_card(n: int, title: str, iso: str | None, source: str, body: str) -> str:
     """One expandable source card; ``body`` is HTML already escaped. One line, no blank lines, so
     Markdown leaves the block alone."""
     meta = " · ".join(x for x in (esc(title), format_date(iso), f"<code>{esc(source)}</code>") if x)
-    return (f"<details{' open' if open_ else ''}><summary><b>[{n}]</b> {meta}</summary>"
-            f"<p>{body}</p></details>")
+    return f"<details><summary><b>[{n}]</b> {meta}</summary><p>{body}</p></details>"
 
 
 def _say(n: int, first: bool) -> str:
@@ -158,7 +156,7 @@ def render_answer(ans: qa.Answer, docs: Mapping[str, qa.Document]) -> str:
     The citation numbers run over the answer's citations, then those of its alternatives.
     """
     if ans.abstained:
-        return render_abstention(ans, docs)
+        return render_abstention(ans)
     versions = [ans, *ans.alternatives]
     numbers: dict[tuple[str, int, int], int] = {}
     cards: list[str] = []
@@ -193,7 +191,7 @@ def render_answer(ans: qa.Answer, docs: Mapping[str, qa.Document]) -> str:
     return "\n".join(lines)
 
 
-def render_abstention(ans: qa.Answer, docs: Mapping[str, qa.Document], shown: int = 3) -> str:
+def render_abstention(ans: qa.Answer, shown: int = 3) -> str:
     """A declined answer: say the articles don't cover it, and show the closest passages anyway."""
     why = f" ({esc(ans.message)})" if ans.message else ""
     lines = [f"**The articles don't seem to cover this.**{why}", ""]
@@ -256,8 +254,7 @@ class Upload:
 
 def render_uploads(uploads: list[Upload], report: qa.UpdateReport | None) -> str:
     """The upload panel's message."""
-    icon = {"added": "✅", "duplicate": "⏭️", "rejected": "❌"}
-    lines = [f"{icon[u.outcome]} <code>{esc(u.name)}</code>: {esc(u.detail)}" for u in uploads]
+    lines = [f"**{u.outcome.capitalize()}** <code>{esc(u.name)}</code>: {esc(u.detail)}" for u in uploads]
     if report is not None and report.changed_anything:
         lines.append(f"Indexed {len(report.added) + len(report.changed)} article(s) "
                      f"({report.embedded_chunks} passages embedded): ask about them now.")
@@ -269,9 +266,9 @@ def render_uploads(uploads: list[Upload], report: qa.UpdateReport | None) -> str
 class ChatService:
     """The app's state: one ``qa.QA`` (index loaded once) and a lock.
 
-    ``QA.ask`` reads the retriever, answerer and documents that ``QA.refresh`` replaces, and the
-    embedding model's tokenizer is not safe to call from several threads, so asks and refreshes
-    run one at a time (an ask takes ~30 ms).
+    ``QA.ask`` takes no lock and reads the documents, retriever and answerer that ``QA.refresh``
+    replaces one after another, so an ask during an upload could mix old and new state. Asks and
+    refreshes therefore run one at a time here; an ask takes ~40 ms, so 16 at once wait < 1 s.
     """
 
     def __init__(self, bot: qa.QA, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
@@ -286,7 +283,8 @@ class ChatService:
     def ask(self, question: str, history=None, top_k: int | None = None) -> tuple[qa.Answer, dict]:
         """The answer and the documents it refers to (a snapshot, for rendering)."""
         with self._lock:
-            ans = self.bot.ask(question, history=history, top_k=int(top_k) if top_k else None)
+            k = min(max(int(top_k), 1), MAX_TOP_K) if top_k else None
+            ans = self.bot.ask(question, history=history, top_k=k)
             return ans, self.bot.docs
 
     def reply(self, question: str, history=None, top_k: int | None = None) -> str:
@@ -323,7 +321,7 @@ class ChatService:
             known = list(self.bot.docs.values())
             for i, path in enumerate(paths):
                 step(i / max(1, len(paths)) * 0.3, desc=f"Checking {path.name}")
-                up, doc, data = self._check(path, folder, known)
+                up, doc, data = self._check(path, known)
                 if doc is not None:
                     try:
                         target = _save(folder, up.name, data)
@@ -340,7 +338,8 @@ class ChatService:
             step(1.0, desc="Done")
         return uploads, report
 
-    def _check(self, path: Path, folder: Path, known: list[qa.Document]):
+    def _check(self, path: Path, known: list[qa.Document]) -> tuple[Upload, qa.Document | None, bytes]:
+        """Whether one uploaded file can join the corpus: ``(outcome, its document, its bytes)``."""
         name = safe_name(path.name)
         if Path(name).suffix.lower() not in EXTENSIONS:
             return Upload(name, "rejected", f"not an article: upload {', '.join(EXTENSIONS)} files"), None, b""
@@ -398,7 +397,10 @@ def build_app(service: ChatService):
                               {"role": "assistant", "content": answer}]
 
     def upload(files, progress=gr.Progress()):
-        uploads, report = service.add_files(files or [], progress=progress)
+        try:
+            uploads, report = service.add_files(files or [], progress=progress)
+        except qa.QAError as e:  # e.g. the index folder is not writable
+            return render_error(e)
         return render_uploads(uploads, report)
 
     def chat(question: str, top_k: int = default_k) -> str:
@@ -414,7 +416,7 @@ def build_app(service: ChatService):
         return service.status()
 
     with gr.Blocks(title="Ask the news") as demo:
-        gr.Markdown("## 📰 Ask the news\nAnswers are copied word for word from the articles, "
+        gr.Markdown("## Ask the news\nAnswers are copied word for word from the articles, "
                     "with the sources under each answer.")
         with gr.Row():
             with gr.Column(scale=3):
@@ -429,7 +431,7 @@ def build_app(service: ChatService):
             with gr.Column(scale=1):
                 gr.Markdown("### Corpus")
                 status_md = gr.Markdown(render_status(service.status()), elem_id="status")
-                top_k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to consider",
+                top_k = gr.Slider(1, MAX_TOP_K, value=default_k, step=1, label="Passages to consider",
                                   elem_id="top_k")
                 files = gr.File(label=f"Add articles ({', '.join(EXTENSIONS)}; up to "
                                 f"{service.max_upload_bytes / 1e6:g} MB each)",
@@ -463,11 +465,11 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     return demo
 
 
-def serve(corpus: str | Path | None = None, index_dir: str | Path | None = None, host: str = DEFAULT_HOST,
-          port: int = DEFAULT_PORT, *, block: bool = True, quiet: bool = False, **service_kwargs):
-    """Load the corpus and index once, then serve the page. Returns ``(demo, service)``; raises
-    ``QAError`` when the corpus cannot be read."""
-    service = ChatService(qa.QA(corpus=corpus, index_dir=index_dir), **service_kwargs)
+def serve(bot: qa.QA, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, block: bool = True,
+          quiet: bool = False, **service_kwargs):
+    """Load ``bot``'s corpus and index once, then serve the page. Returns ``(demo, service)``;
+    raises ``QAError`` when the corpus cannot be read."""
+    service = ChatService(bot, **service_kwargs)
     report = service.warm_up()  # read the corpus and load the index before the first visitor
     log.info("corpus ready: %s", report)
     return launch(service, host, port, block=block, quiet=quiet), service
@@ -483,8 +485,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--index", help="index folder (env QA_INDEX; default index/)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "faiss.loader"):  # gradio's start-up self-checks; faiss's CPU probing
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        serve(args.corpus, args.index, args.host, args.port)
+        serve(qa.QA(corpus=args.corpus, index_dir=args.index), args.host, args.port)
     except qa.QAError as e:
         raise SystemExit(f"error: {e}") from None
 

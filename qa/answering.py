@@ -99,6 +99,18 @@ class _Sentence:
     score: float
 
 
+def _unit(text: str) -> frozenset[str]:
+    """What a number counts ("regime soldiers" in "over 50 regime soldiers"), as stems."""
+    words = re.sub(_NUM, " ", text).split()
+    return frozenset(stem(w) for w in words if w.lower() not in STOPWORDS)
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """Two numbers count the same thing, or one of them does not say what it counts."""
+    ua, ub = _unit(a), _unit(b)
+    return not ua or not ub or bool(ua & ub)
+
+
 def _share(s: _Sentence, k0: int, k1: int) -> float:
     """Share of the question's weight carried by tokens k0..k1 of the sentence (each term once)."""
     seen = {s.term_at[n]: s.hits[n] for n in range(k0, k1) if s.hits[n]}
@@ -526,6 +538,7 @@ class RuleAnswerer:
                 if all(x.source != c.source for x in agreeing):
                     agreeing.append(c)
             elif (q.kind in (NUMBER, DATE) and c.sentence.coverage >= max(self.min_support, 0.8 * best.sentence.coverage)
+                  and _same_unit(c.text, best.text)
                   and all(x.source != c.source and not same_answer(x.text, c.text) for x in others + agreeing)):
                 others.append(c)
         main = self._to_answer(q, best, agreeing, docs, passages)

@@ -9,7 +9,8 @@ Turn = tuple[str, str]
 
 _SUBJECT = re.compile(r"\b(he|she|they|it|him|them)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(his|her|their|its)\b", re.I)
-_NAME = re.compile(r"(?:[A-Z][\w’'\-]*|al|bin|ibn|of)(?:\s+(?:[A-Z][\w’'\-]*|al|bin|ibn|of))*")
+_PART = r"(?:[A-Z][\w’'\-]*|(?:al|el|ad|as)-[A-Z][\w’'\-]*|al|bin|ibn|of)"
+_NAME = re.compile(rf"{_PART}(?:\s+{_PART})*")
 
 
 def normalize_history(history: Iterable | None) -> list[Turn]:

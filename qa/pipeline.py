@@ -47,6 +47,7 @@ class QA:
         self.index: LoadedIndex | None = None
         self.retriever: HybridRetriever | None = None
         self.answerer: Answerer | None = None
+        self._state: tuple = ({}, None, None)
         self.last_update: UpdateReport | None = None
 
     # --- corpus and index ---------------------------------------------------------------------
@@ -55,28 +56,30 @@ class QA:
         with self._lock:
             docs, skipped = read_corpus(self.settings.corpus)
             index, report = sync_index(docs, self.store, self.embedder, self.settings, tuple(skipped))
-            self.docs = {d.source: d for d in docs}
-            self.index = index
-            self.retriever = HybridRetriever(self.docs, index.chunks, index.vectors, self.embedder,
-                                             candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
-            self.answerer = self._make_answerer()
+            by_source = {d.source: d for d in docs}
+            retriever = HybridRetriever(by_source, index.chunks, index.vectors, self.embedder,
+                                        candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+            answerer = self._make_answerer(by_source, retriever)
             self.embedder.warm_up()
+            # swap the whole state at once: an ask running meanwhile sees the old or the new, never a mix
+            self._state = (by_source, retriever, answerer)
+            self.docs, self.index, self.retriever, self.answerer = by_source, index, retriever, answerer
             self.last_update = report
             self._ready = True
             return report
 
     refresh = warm_up
 
-    def _make_answerer(self) -> Answerer:
+    def _make_answerer(self, docs: dict[str, Document], retriever: HybridRetriever) -> Answerer:
         if self.settings.answerer != "rules":
             raise QAError(f"unknown answerer '{self.settings.answerer}': use 'rules'")
         lower: set[str] = set()
         names: set[str] = set()
-        for d in self.docs.values():
+        for d in docs.values():
             lower.update(re.findall(r"\b[a-z][a-z’'\-]+\b", d.text))
             names.update(_MID_SENTENCE_NAME.findall(d.text))
-        return RuleAnswerer(self.retriever.bm25.idf, lower, names, min_support=self.settings.min_support,
-                            known=self.retriever.bm25.vocab)
+        return RuleAnswerer(retriever.bm25.idf, lower, names, min_support=self.settings.min_support,
+                            known=retriever.bm25.vocab)
 
     def status(self) -> dict:
         """Articles, chunks and when the index was built, for a status panel."""
@@ -102,8 +105,9 @@ class QA:
             self.warm_up()
         standalone = resolve(text, history)
         q = analyse(standalone)
-        passages = self.retriever.search(standalone, top_k or self.settings.top_k)
-        ans = self.answerer.answer(q, passages, self.docs)
+        docs, retriever, answerer = self._state
+        passages = retriever.search(standalone, top_k or self.settings.top_k)
+        ans = answerer.answer(q, passages, docs)
         if standalone != text:
             from dataclasses import replace
 

@@ -23,6 +23,8 @@ import app  # noqa: E402
 import qa  # noqa: E402
 
 SEEDS = ROOT / "seeds"
+# gradio's queue calls a pandas option that pandas 3 deprecates; not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 JAWLANI = "Who is the leader of Hayat Tahrir al-Sham?"
 VILLAGES = "How many villages did the Syrian Democratic Forces capture in Deir ez-Zor?"
 # a tiny article about something the seeds never mention, and a question only it answers
@@ -40,18 +42,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp: Path, **service_kwargs):
+def start_server(tmp: Path, embedder=None, **service_kwargs):
     """The app served on a free port over a copy of the seeds in ``tmp``: ``(demo, service, corpus)``."""
     corpus = tmp / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    demo, service = app.serve(corpus, tmp / "index", "127.0.0.1", free_port(), block=False, quiet=True,
-                              **service_kwargs)
+    corpus.mkdir()
+    for p in SEEDS.glob("*.txt"):
+        shutil.copy(p, corpus / p.name)
+    bot = qa.QA(corpus=corpus, index_dir=tmp / "index", embedder=embedder, show_progress=False)
+    demo, service = app.serve(bot, "127.0.0.1", free_port(), block=False, quiet=True, **service_kwargs)
     return demo, service, corpus
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    demo, service, corpus = start_server(tmp_path_factory.mktemp("app"), max_upload_bytes=200_000)
+def server(tmp_path_factory, embedder):
+    demo, service, corpus = start_server(tmp_path_factory.mktemp("app"), embedder, max_upload_bytes=200_000)
     yield demo.local_url, service, corpus
     demo.close()
 
@@ -94,6 +98,15 @@ def test_article_text_is_escaped_in_the_reply():
     assert "&lt;script&gt;" in reply and "&#42;loud&#42;" in reply
 
 
+def test_declined_answer_says_so_and_shows_the_closest_passages():
+    p = qa.Passage("a.txt", "Rain <b>due</b>", "2025-01-02", 0, 27, "Heavy rain is due on Friday.", 0.03)
+    ans = qa.Answer("Who won the cup?", "", True, passages=(p,), message="the articles do not seem to say")
+    reply = app.render_answer(ans, {})
+    assert reply.startswith("**The articles don't seem to cover this.** (the articles do not seem to say)")
+    assert "The closest passages:" in reply and "Heavy rain is due on Friday." in reply
+    assert "Rain &lt;b&gt;due&lt;/b&gt; · 2 Jan 2025 · <code>a.txt</code>" in reply
+
+
 @pytest.mark.parametrize("name, safe", [
     ("../../x.txt", "x.txt"), ("..\\..\\windows\\x.md", "x.md"), ("/etc/passwd", "passwd"),
     (".bashrc", "bashrc"), ("...", "article"), ("Rebels take Hama!.HTML", "Rebels_take_Hama.html"),
@@ -110,6 +123,17 @@ def test_save_refuses_to_leave_the_folder(tmp_path):
     assert not (tmp_path / "x.txt").exists()
     assert app._save(folder, "x.txt", b"one").name == "x.txt"
     assert app._save(folder, "x.txt", b"two").name == "x-2.txt"  # never overwrites
+
+
+def test_disagreeing_articles_give_every_version(tiny_corpus, tmp_path, embedder):
+    service = app.ChatService(qa.QA(corpus=tiny_corpus, index_dir=tmp_path / "index", embedder=embedder,
+                                    show_progress=False))
+    ans, _ = service.ask("How many people were killed in the strike on the Sarmin market?")
+    first = service.reply(ans.question).splitlines()[0]
+    for version in (ans, *ans.alternatives):
+        assert f"**{version.text}**" in first
+    if ans.alternatives:  # the two reports disagree: 12 (a.txt) and at least 15 (b.md)
+        assert first.startswith("One report says") and "; one says" in first
 
 
 # --- the API, against the served app ---------------------------------------------------------------
@@ -129,6 +153,18 @@ def test_ask_json_returns_the_answer_dict(client):
     cite = d["citations"][0]
     assert cite["source"].endswith(".txt") and d["text"] in cite["quote"]
     json.dumps(d)
+
+
+def test_question_the_articles_do_not_cover(client):
+    d = client.predict("How many moons does Jupiter have?", api_name="/ask_json")
+    reply = client.predict("How many moons does Jupiter have?", api_name="/chat")
+    if d["abstained"]:
+        assert "don't seem to cover" in reply and "<details>" in reply  # the closest passages anyway
+
+
+def test_passages_setting_is_passed_on(client):
+    assert len(client.predict(JAWLANI, 1, api_name="/ask_json")["passages"]) == 1
+    assert len(client.predict(JAWLANI, 8, api_name="/ask_json")["passages"]) == 8
 
 
 def test_follow_up_uses_the_history(server):
@@ -174,7 +210,7 @@ def test_status_endpoint(client):
 def test_uploaded_article_is_askable_at_once(client, server, tmp_path):
     before = client.predict(api_name="/status")["articles"]
     msg = upload(client, tmp_path, "qarnabad.txt", QARNABAD)
-    assert "✅" in msg and "uploads/qarnabad.txt" in msg
+    assert "Added" in msg and "uploads/qarnabad.txt" in msg
     assert (server[2] / "uploads" / "qarnabad.txt").read_text() == QARNABAD
     assert client.predict(api_name="/status")["articles"] == before + 1
     d = client.predict("Who reopened the Zelten bridge in Qarnabad?", api_name="/ask_json")
@@ -184,7 +220,7 @@ def test_uploaded_article_is_askable_at_once(client, server, tmp_path):
 def test_duplicate_upload_is_recognized(client, server, tmp_path):
     seed = sorted(SEEDS.glob("*.txt"))[0]
     msg = upload(client, tmp_path, "same-story.txt", seed.read_bytes())
-    assert "⏭️" in msg and f"already in the corpus as {seed.name}" in html.unescape(msg)
+    assert "Duplicate" in msg and f"already in the corpus as {seed.name}" in html.unescape(msg)
     assert not (server[2] / "uploads" / "same-story.txt").exists()
 
 
@@ -208,12 +244,12 @@ def test_wrong_type_oversized_and_binary_uploads_are_rejected(client, server, tm
                                ("big.txt", too_big, "too large"),
                                ("blob.txt", bytes(range(256)) * 8, "not readable")]:
         msg = upload(client, tmp_path, name, content)
-        assert "❌" in msg and why in msg, msg
+        assert "Rejected" in msg and why in msg, msg
         assert not (server[2] / "uploads" / name).exists()
 
 
 def test_hostile_article_is_shown_as_text(client, tmp_path):
-    assert "✅" in upload(client, tmp_path, "festival.md", HOSTILE)
+    assert "Added" in upload(client, tmp_path, "festival.md", HOSTILE)
     reply = client.predict("Who opened the Velmora orchard festival?", api_name="/chat")
     assert "Brandl" in reply.splitlines()[0]
     assert "<img" not in reply and "](javascript:" not in reply

@@ -1,0 +1,128 @@
+"""Helpers shared by the benchmark scripts: corpora in temp folders, timing, percentiles, reporting.
+
+The Reuters texts are read from ``../shared/corpora`` and written only into temp folders: their
+licence allows research use, not redistribution with the project.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = ROOT / "seeds"
+REUTERS = SHARED / "corpora" / "reuters21578.jsonl.gz"
+DEV = SHARED / "eval" / "dev.jsonl"
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def write_reuters(folder: Path, n: int) -> int:
+    """Write the first ``n`` Reuters-21578 articles into ``folder`` as ``.txt`` files; returns how many.
+
+    Each file opens with ``date YYYY-MM-DD TITLE`` so the reader finds the date and the headline.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as f:
+        for line in f:
+            if written >= n:
+                break
+            row = json.loads(line)
+            text = f"date {row['date'][:10]} {row['title']}\n\n{row['text']}"
+            (folder / f"{row['id']}.txt").write_text(text, encoding="utf-8")
+            written += 1
+    return written
+
+
+def make_corpus(folder: Path, *, seeds: bool = True, reuters: int = 0) -> Path:
+    """A corpus folder holding the seed articles (copied) and/or the first ``reuters`` Reuters articles."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if seeds:
+        for p in SEEDS.iterdir():
+            if p.is_file():
+                shutil.copy2(p, folder / p.name)
+    if reuters:
+        write_reuters(folder, reuters)
+    return folder
+
+
+def timed(fn: Callable, *args, **kwargs) -> tuple[object, float]:
+    """``(fn(*args, **kwargs), seconds it took)``."""
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t
+
+
+@contextmanager
+def clock():
+    """Wall and CPU seconds of the ``with`` block, in the yielded dict once it ends.
+
+    CPU time (all threads of this process) is the cross-check when other jobs share the machine:
+    their load stretches wall time far more than it stretches our CPU time.
+    """
+    out: dict[str, float] = {}
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield out
+    out.update(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
+
+
+def percentile(xs: list[float], p: float) -> float:
+    """The ``p``-th percentile of ``xs`` (linear interpolation, like ``numpy.percentile``)."""
+    return float(np.percentile(np.asarray(xs, dtype=float), p))
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MiB.
+
+    Not usable for subprocesses via ``RUSAGE_CHILDREN``: Linux carries the forking parent's RSS
+    high-water mark across ``exec``, so a child of a big process reports at least the parent's size.
+    """
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def history(row: dict) -> list[tuple[str, str]]:
+    """A dev.jsonl row's earlier turns as ``(question, answer)`` pairs, as ``QA.ask`` takes them."""
+    return [(h.get("question", ""), h.get("answer", "")) for h in row.get("history") or []]
+
+
+def build(corpus: Path, index_dir: Path):
+    """A ``QA`` over ``corpus`` with its index built in ``index_dir``.
+
+    The model is loaded and run once before the clock starts, so ``build_s`` is reading + chunking + embedding
+    + writing + BM25, comparable with a pure embedding run.
+    Returns ``(bot, report, {"wall", "cpu"} seconds of the build, model_load_s)``.
+    """
+    from qa import QA
+
+    bot = QA(corpus=corpus, index_dir=index_dir, show_progress=False)
+    # load the model and run one forward pass (torch's first call is slow) before the clock starts
+    _, load_s = timed(bot.embedder.embed, ["warm-up"])
+    with clock() as t:
+        report = bot.warm_up()
+    return bot, report, t, load_s
+
+
+def report(name: str, rows: list[tuple[str, object]], record: dict) -> None:
+    """Print ``rows`` as a two-column table, then ``record`` as one JSON line (also saved to ``out/``)."""
+    width = max(len(k) for k, _ in rows)
+    print(f"\n== {name} ==")
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    line = json.dumps({"benchmark": name, **record}, sort_keys=True)
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}.json").write_text(line + "\n", encoding="utf-8")
+    print(line)
