@@ -17,7 +17,7 @@ from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
 from .lexical import STOPWORDS, related, stem
-from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PHRASE, PLACE, Question
+from .question import DATE, ENTITY, NUMBER, ORG, ORG_NOUNS, PERSON, PHRASE, PLACE, PLACE_NOUNS, REASON, Question
 from .sentences import split_sentences
 
 
@@ -65,6 +65,10 @@ energy trade economy the""".split())
 _CONNECT = frozenset("al el ad as ash an ar bin ibn bint de da del der van von la le of for abu the".split())
 _REPORTING = frozenset("""said says stated state claimed claims announced added noted told reported
 reportedly believed believes thought that has have had is was were are be been also which who""".split())
+_CAUSE = re.compile(r"\b(in response to|in retaliation for|because of|because|due to|owing to|as a result of|"
+                    r"in order to|aimed at|aiming to|in an attempt to|so that|to)\b", re.I)
+_CLASS_NOUNS = {ORG: frozenset(w.capitalize() for w in ORG_NOUNS | {"forces", "brigades", "front", "committee"}),
+                PLACE: frozenset(w.capitalize() for w in PLACE_NOUNS | {"airbase"})}
 _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|January|February|March|April|June|July|August|September|"
                        r"October|November|December)$")
 
@@ -429,7 +433,7 @@ class RuleAnswerer:
                 # the class noun right after the name: "Nayrab military airport"
                 after = [t for t in toks if t.start >= b][:3]
                 for t in after:
-                    if t.stem in q.focus and s.text[b - s.start : t.start - s.start] == " ":
+                    if t.stem in q.focus and s.text[b - s.start : t.start - s.start] in (" ", "-"):
                         b = t.end
                         bonus += 0.2
                     else:
@@ -441,6 +445,10 @@ class RuleAnswerer:
                 bonus -= 0.3 * sum(1 for n in range(k0, k1) if s.hits[n] and toks[n].stem not in q.focus) / len(run)
                 if q.kind == PERSON:
                     bonus += 0.1 * (len(run) >= 2) + max(0.0, self._appositive_label(s, k0, k1) - label_bonus)
+                    if any(t.text in _CLASS_NOUNS[ORG] or t.text in _CLASS_NOUNS[PLACE] for t in run):
+                        bonus -= 0.2  # "Syrian Democratic Forces" is not a person
+                elif q.kind in _CLASS_NOUNS and any(t.text in _CLASS_NOUNS[q.kind] for t in run):
+                    bonus += 0.15  # "National Defense Forces" for "which militia"
                 before = s.text[max(0, a - s.start - 16) : a - s.start].lower()
                 if q.kind == PLACE and re.search(r"\b(in|at|near|to|from|of|village of|town of|city of)\s+$", before):
                     bonus += 0.1
@@ -488,10 +496,27 @@ class RuleAnswerer:
                 commas = s.text[run[0].start - s.start : run[-1].end - s.start].count(",")
                 bonus = (0.15 * (anchors[x] >= 0) + 0.15 * (anchors[y] < n) - 0.02 * max(0, k - 8)
                          - 0.08 * (k == 1) - 0.1 * inside - 0.2 * commas)
+                before = s.text[: run[0].start - s.start].rstrip()
+                after = s.text[run[-1].end - s.start :].lstrip()
+                if before.endswith(",") and after.startswith(","):
+                    bonus -= 0.1  # an aside between commas rarely answers "what did X do"
                 # the open slot of "what has X vowed to do?" is the object right after the verb
                 if anchors[x] >= 0 and toks[anchors[x]].text.islower() and toks.index(run[0]) - anchors[x] <= 2:
                     bonus += 0.2
                 out.append((run[0].start, run[-1].end, bonus))
+        return out
+
+    @staticmethod
+    def _reasons(s: _Sentence) -> list[tuple[int, int, float]]:
+        """Clauses that give a cause: "in response to ...", "because ...", "to ..." (purpose)."""
+        out = []
+        for m in _CAUSE.finditer(s.text):
+            end = re.search(r"[,;:.!?]|\s[—–-]\s|$", s.text[m.end() :])
+            b = m.end() + (end.start() if end else 0)
+            words = s.text[m.start() : b].split()
+            if 2 <= len(words) <= 20:
+                out.append((s.start + m.start(), s.start + min(b, m.start() + len(" ".join(words[:20])) + 1),
+                            0.3 if m.group(1).lower() != "to" else 0.1))
         return out
 
     def _candidates(self, q: Question, s: _Sentence) -> list[_Candidate]:
@@ -503,6 +528,8 @@ class RuleAnswerer:
             spans = self._names(q, s)
             if q.kind == ENTITY:
                 spans += [(a, b, w - 0.4) for a, b, w in self._phrases(q, s)]
+        elif q.kind == REASON:
+            spans = self._reasons(s)
         else:
             spans = self._phrases(q, s) + [(a, b, w - 0.2) for a, b, w in self._names(q, s)]
         out = []

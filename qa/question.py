@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from .errors import QuestionError
 from .lexical import STOPWORDS, stem, terms
 
-NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE = "number", "date", "person", "place", "org", "entity", "phrase"
+NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
+    "number", "date", "person", "place", "org", "entity", "phrase", "reason")
 
 PERSON_NOUNS = frozenset("""minister leader president spokesperson spokesman spokeswoman commander general
 official bishop chief envoy king queen prince emir person man woman lieutenant governor mayor founder
@@ -38,7 +39,7 @@ _NUMBER_Q = re.compile(
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
-QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why name named kind type
+QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
 year date day month far long old large big high tall deep wide""".split())
 _STEMMED = {name: frozenset(stem(w) for w in words) for name, words in
             (("person", PERSON_NOUNS), ("place", PLACE_NOUNS), ("org", ORG_NOUNS), ("date", DATE_NOUNS),
@@ -124,6 +125,8 @@ def analyse(text: str) -> Question:
         kind = PERSON
     elif re.search(r"^where\b|\bwhere\b", low):
         kind = PLACE
+    elif re.search(r"^why\b|\bwhy\b|\bfor what reason\b|\bwhat (was|is) the reason\b", low):
+        kind = REASON
     else:
         wh = next((i for i, w in enumerate(words) if w in ("which", "what")), None)
         if wh is not None:
@@ -154,7 +157,7 @@ def analyse(text: str) -> Question:
     # names in the question ("Saudi" in "Which Saudi foreign minister") qualify the answer; they are
     # not the class noun the answer is an instance of
     proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'\-]*", text)}
-    focus = [w for w in focus if w not in proper]
+    focus = [part for w in focus if w not in proper for part in re.split(r"[-’']", w) if part]
     if kind == PHRASE and re.search(r"\bname\b", low):
         kind = ENTITY  # "what is the name of ..." asks for a name
     return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural,
