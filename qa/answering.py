@@ -131,6 +131,7 @@ class _Candidate:
     sentence: _Sentence
 
 
+@lru_cache(maxsize=65536)  # the same sentences come back question after question
 def _tokens(text: str, offset: int) -> tuple[_Tok, ...]:
     out = []
     for m in _WORD.finditer(text):
