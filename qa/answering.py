@@ -56,6 +56,7 @@ _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _UNITS = frozenset("""kilometer kilometre km mile meter metre m percent hour day week month year minute
 people civilian person soldier fighter time dollar euro""".split())
 _UNITS = frozenset(stem(w) for w in _UNITS)
+_GENERIC_UNITS = frozenset(stem(w) for w in "people person time number kill die".split())
 _TITLES = frozenset("""president prime minister foreign defense defence interior general brigadier commander
 bishop archbishop mr mrs ms dr sheikh king queen prince emir secretary spokesman spokesperson chief
 lieutenant colonel major captain sergeant ambassador envoy senator governor mayor pope imam ayatollah
@@ -241,26 +242,25 @@ class RuleAnswerer:
             if doc is None:
                 continue
             context = {term_of(t.stem) for t in _tokens(doc.title, 0)}
-            recent: list[set] = []
+            window = []  # sentences around the passage: a follow-on sentence often names the subject
             for a, b in self._doc_sentences(doc.text):
-                if b <= p.start - 600 or a >= p.end:
+                if b > p.start - 600 and a < p.end + 300:
+                    toks = _tokens(doc.text[a:b], a)
+                    terms_here = [term_of(t.stem) for t in toks]
+                    window.append((a, b, toks, terms_here, set(terms_here) - {None}))
+            for n, (a, b, toks, terms_here, found) in enumerate(window):
+                if a < p.start or b > p.end:
                     continue
-                toks = _tokens(doc.text[a:b], a)
-                terms_here = [term_of(t.stem) for t in toks]
-                found = set(terms_here) - {None}
-                if a >= p.start and b <= p.end:
-                    near = context.union(*recent[-2:]) - found - {None}
-                    own = sum(weights[t] for t in found) / total
-                    coverage = own + 0.5 * sum(weights[t] for t in near) / total
-                    score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
-                    key = (p.source, a)
-                    if key not in seen or seen[key].score < score:
-                        hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
-                        exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks, strict=False))
-                        seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, tuple(terms_here),
-                                              coverage, own,
-                                              frozenset(found), score)
-                recent.append(found)
+                near = context.union(*(w[4] for w in window[max(0, n - 2) : n + 2] if w[0] != a)) - found - {None}
+                own = sum(weights[t] for t in found) / total
+                coverage = own + 0.5 * sum(weights[t] for t in near) / total
+                score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
+                key = (p.source, a)
+                if key not in seen or seen[key].score < score:
+                    hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
+                    exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks, strict=False))
+                    seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, tuple(terms_here),
+                                          coverage, own, frozenset(found), score)
         return sorted(seen.values(), key=lambda s: -s.score)
 
     # --- candidate spans -------------------------------------------------------------------
@@ -289,6 +289,10 @@ class RuleAnswerer:
         return bool(content) and all(t.stem in qs for t in content)
 
     def _numbers(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
+        # "how many tanks": a sentence that never mentions tanks cannot say how many
+        need = [f for f in q.focus if f not in _GENERIC_UNITS]
+        if need and not any(related(f, t.stem) for f in need for t in s.toks):
+            return []
         out = []
         qtext = q.text.lower()
         for m in _NUM.finditer(s.text):
@@ -300,6 +304,10 @@ class RuleAnswerer:
             after = s.text[m.end() : m.end() + 12]
             if re.search(rf"{_MONTH}\s*$", before) or re.match(rf"\s*{_MONTH}", after):
                 continue  # part of a date
+            prev = re.search(r"([A-Z][\w’'\-]*)\s+$", before)
+            if prev and m.start() - len(prev.group()) > 0 and not re.match(r"(?:[A-Z][a-z]?\.?)$", prev.group(1)) \
+                    and prev.group(1).lower() not in STOPWORDS:
+                continue  # an identifier ("Brigade 25", "Resolution 2254"), not a quantity
             digits = re.findall(r"\d[\d,]*", raw)
             if digits and any(d in qtext for d in digits):
                 continue
@@ -321,8 +329,7 @@ class RuleAnswerer:
                 if nxt is not None and nxt.stem in q.focus:
                     continue
                 break
-            generic = {"peopl", "person", "time", "number"}
-            if q.focus and bonus == 0.0 and not set(q.focus) <= generic:
+            if q.focus and bonus == 0.0 and not set(q.focus) <= _GENERIC_UNITS:
                 bonus -= 0.15  # "how many tanks" answered by a number of something else
             out.append((a, ext, bonus))
         return out
@@ -446,6 +453,8 @@ class RuleAnswerer:
                 bonus -= 0.3 * sum(1 for n in range(k0, k1) if s.hits[n] and toks[n].stem not in q.focus) / len(run)
                 if q.kind == PERSON:
                     bonus += 0.1 * (len(run) >= 2) + max(0.0, self._appositive_label(s, k0, k1) - label_bonus)
+                    if q.text.lower().startswith("whose") and k0 >= 2 and toks[k0 - 1].text == "of" and s.hits[k0 - 2]:
+                        bonus += 0.3  # "whose lieutenant?" -> "a lieutenant of <name>"
                     if any(t.text in _CLASS_NOUNS[ORG] or t.text in _CLASS_NOUNS[PLACE] for t in run):
                         bonus -= 0.2  # "Syrian Democratic Forces" is not a person
                 elif q.kind in _CLASS_NOUNS and any(t.text in _CLASS_NOUNS[q.kind] for t in run):

@@ -114,6 +114,12 @@ def analyse(text: str) -> Question:
     if m:
         kind = NUMBER
         rest = low[m.end() :].split()
+        attr = m.group(3)  # "what is the population of"
+        if attr and attr not in ("number", "total", "amount", "size", "share", "percentage"):
+            focus.append(attr.split()[-1])
+            rest = []
+        elif attr:
+            rest = rest[1:] if rest and rest[0] == "of" else rest
         for w in rest[:4]:
             w = w.strip("?,.")
             if w in _AUX or w in STOPWORDS:
