@@ -17,7 +17,19 @@ from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
 from .lexical import STOPWORDS, related, stem
-from .question import DATE, ENTITY, NUMBER, ORG, ORG_NOUNS, PERSON, PHRASE, PLACE, PLACE_NOUNS, REASON, Question
+from .question import (
+    DATE,
+    ENTITY,
+    NUMBER,
+    ORG,
+    ORG_NOUNS,
+    PERSON,
+    PHRASE,
+    PLACE,
+    PLACE_NOUNS,
+    REASON,
+    Question,
+)
 from .sentences import split_sentences
 
 
@@ -70,6 +82,8 @@ _CAUSE = re.compile(r"\b(in response to|in retaliation for|because of|because|du
                     r"in order to|aimed at|aiming to|in an attempt to|so that|to)\b", re.I)
 _CLASS_NOUNS = {ORG: frozenset(w.capitalize() for w in ORG_NOUNS | {"forces", "brigades", "front", "committee"}),
                 PLACE: frozenset(w.capitalize() for w in PLACE_NOUNS | {"airbase"})}
+_KIND_NOUNS = {PLACE: frozenset(stem(w) for w in PLACE_NOUNS),
+               ORG: frozenset(stem(w) for w in ORG_NOUNS)}
 _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|January|February|March|April|June|July|August|September|"
                        r"October|November|December)$")
 
@@ -403,7 +417,8 @@ class RuleAnswerer:
                 gap = s.text[toks[j - 1].end - s.start : toks[j].start - s.start]
                 if gap not in ("", " ", "-", "’", "'") or "’s" in gap:
                     break
-                if self._is_name(toks[j], False) or (gap == "-" and toks[j].text[0].isdigit()):
+                if self._is_name(toks[j], False) or (gap == "-" and toks[j].text[0].isdigit()) or (
+                        gap in ("’", "'") and toks[j].text not in ("s", "t")):  # "Kata’ib", not "Syria’s"
                     j += 1
                 elif toks[j].text.lower() in _CONNECT and j + 1 < len(toks) and self._is_name(toks[j + 1], False):
                     j += 2
@@ -422,6 +437,9 @@ class RuleAnswerer:
                     k = of + 1
                     while k < len(run) and run[k].text.lower() in _TITLES | _TITLE_OBJECTS:
                         k += 1
+                    if k < len(run):
+                        k0 = toks.index(run[0])
+                        label_bonus = 0.1 + 0.4 * _share(s, k0, k0 + k)
                     run = run[k:]
                 elif of is not None:
                     run = run[:of]  # "Bishop Ephrem Maalouli of Aleppo" -> the person
@@ -434,8 +452,9 @@ class RuleAnswerer:
                     run = run[k + 1 :]
             while run and run[0].text.lower() in _CONNECT | {"the"}:
                 run = run[1:]
-            if (run and not all(_CALENDAR.match(t.text) or _is_title(t.text) for t in run)
-                    and not self._in_question(q, run)):
+            label_only = all(_CALENDAR.match(t.text) or t.text.lower() in _TITLES or
+                             (q.kind == PERSON and _is_title(t.text)) for t in run)
+            if run and not label_only and not self._in_question(q, run):
                 a, b = run[0].start, run[-1].end
                 bonus = label_bonus
                 # the class noun right after the name: "Nayrab military airport"
@@ -451,6 +470,13 @@ class RuleAnswerer:
                 k0 = toks.index(run[0])
                 k1 = k0 + len(run)
                 bonus -= 0.3 * sum(1 for n in range(k0, k1) if s.hits[n] and toks[n].stem not in q.focus) / len(run)
+                # a class noun just before the name: "the Kazakh capital Astana", "the village of Khanaser"
+                lead = [t.stem for t in toks[max(0, k0 - 3) : k0] if t.text.lower() not in ("of", "the")][-1:]
+                if lead and lead[0] in _KIND_NOUNS.get(q.kind, ()):
+                    bonus += 0.15
+                if q.kind == ENTITY and re.search(r"\b(called|named|dubbed|known as)\W*$",
+                                                  s.text[max(0, a - s.start - 20) : a - s.start]):
+                    bonus += 0.3  # "dubbed “Operation ...”"
                 if q.kind == PERSON:
                     bonus += 0.1 * (len(run) >= 2) + max(0.0, self._appositive_label(s, k0, k1) - label_bonus)
                     if q.text.lower().startswith("whose") and k0 >= 2 and toks[k0 - 1].text == "of" and s.hits[k0 - 2]:

@@ -75,7 +75,7 @@ def terms(text: str) -> list[str]:
     out = []
     for m in _TOKEN.finditer(text):
         w = m.group().lower()
-        if w in STOPWORDS:
+        if w in STOPWORDS and not (m.group().isupper() and len(w) > 1):  # "US" is a country, "us" is not
             continue
         out.append(stem(w))
     return out

@@ -164,7 +164,7 @@ def analyse(text: str) -> Question:
     # not the class noun the answer is an instance of
     proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'\-]*", text)}
     focus = [part for w in focus if w not in proper for part in re.split(r"[-’']", w) if part]
-    if kind == PHRASE and re.search(r"\bname\b", low):
+    if kind == PHRASE and re.search(r"\b(name|called|named|dubbed|known as)\b", low):
         kind = ENTITY  # "what is the name of ..." asks for a name
     return Question(text=text, kind=kind, terms=ts, focus=tuple(stem(w) for w in focus), plural=plural,
                     names=tuple(sorted({stem(w) for w in proper})))
