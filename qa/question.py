@@ -40,7 +40,7 @@ _NUMBER_Q = re.compile(
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
-year date day month far long old large big high tall deep wide""".split())
+year date day month far long old large big high tall deep wide called dubbed known""".split())
 _STEMMED = {name: frozenset(stem(w) for w in words) for name, words in
             (("person", PERSON_NOUNS), ("place", PLACE_NOUNS), ("org", ORG_NOUNS), ("date", DATE_NOUNS),
              ("question", QUESTION_WORDS))}
