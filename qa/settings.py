@@ -33,9 +33,9 @@ class Settings:
     top_k: int = 10  # passages handed to the answerer
     candidates: int = 40  # per retriever, before fusion
     rrf_k: int = 60
-    min_support: float = 0.5  # share of the question's weighted terms a sentence must cover
+    min_support: float = 0.45  # share of the question's weighted terms a sentence must cover
     max_question_chars: int = 1000
-    answerer: str = "rules"
+    answerer: str = "rules"  # 'reader' (the trained span reader) or 'rules' (RuleAnswerer, no model)
     show_progress: bool = True
 
     @classmethod
