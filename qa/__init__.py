@@ -1,9 +1,9 @@
 """Offline question answering over news articles, with verbatim answers and citations.
 
 >>> import qa
->>> ans = qa.ask("Who is Turkey's foreign minister?")  # doctest: +SKIP
+>>> ans = qa.ask("Who leads the rebel coalition?")  # doctest: +SKIP
 >>> ans.text, ans.citations[0].source  # doctest: +SKIP
-('Hakan Fidan', '002_90618c4241989b9c.txt')
+('…the short answer…', '…the article file…')
 """
 
 from __future__ import annotations
@@ -38,5 +38,12 @@ def ask(question: str, history=None, **kwargs) -> Answer:
     return default().ask(question, history=history, **kwargs)
 
 
+def extract(question: str, context: str) -> Answer:
+    """The answer to ``question`` in a passage you give, read by the trained reader. See ``qa.reader.extract``."""
+    from .reader import extract as _extract  # torch loads on first use, not on `import qa`
+
+    return _extract(question, context)
+
+
 __all__ = ["QA", "Answer", "Citation", "Chunk", "Document", "Passage", "UpdateReport", "Settings",
-           "QAError", "QuestionError", "CorpusError", "IndexStoreError", "ask", "default"]
+           "QAError", "QuestionError", "CorpusError", "IndexStoreError", "ask", "extract", "default"]

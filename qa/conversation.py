@@ -61,8 +61,8 @@ def _referent(turns: list[Turn]) -> str | None:
 def resolve(question: str, history: Iterable | None) -> str:
     """Rewrite a follow-up so it stands alone: pronouns become the name they refer to.
 
-    >>> resolve("What has he vowed to do?", [("Who leads the group?", "Abu Mohammed Al Jawlani")])
-    'What has Abu Mohammed Al Jawlani vowed to do?'
+    >>> resolve("What has he vowed to do?", [("Who leads the group?", "Ahmad Al Rifai")])
+    'What has Ahmad Al Rifai vowed to do?'
     """
     turns = normalize_history(history)
     if not turns or not (_SUBJECT.search(question) or _POSSESSIVE.search(question)):

@@ -160,7 +160,7 @@ def analyse(text: str) -> Question:
             if words[wh] == "which" and kind == PHRASE:
                 kind = ENTITY
     ts = tuple(t for t in terms(text) if t not in _STEMMED["question"])
-    # names in the question ("Saudi" in "Which Saudi foreign minister") qualify the answer; they are
+    # names in the question ("Dutch" in "Which Dutch foreign minister") qualify the answer; they are
     # not the class noun the answer is an instance of
     proper = {w.lower() for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'\-]*", text)}
     focus = [part for w in focus if w not in proper for part in re.split(r"[-’']", w) if part]
