@@ -326,7 +326,7 @@ class RuleAnswerer:
             if digits and any(d in qtext for d in digits):
                 continue
             bonus = 0.0
-            # the unit: following words the question names ("regime soldiers") or a unit word
+            # the unit: following words the question names ("riot police") or a unit word
             toks_after = [t for t in s.toks if t.start >= b][:4]
             ext = b
             for t in toks_after:
@@ -338,7 +338,7 @@ class RuleAnswerer:
                     continue
                 if t.text.lower() in STOPWORDS or ext != b:
                     break
-                # an adjective before the unit ("regime soldiers" written "government soldiers")
+                # an adjective before the unit ("riot police" written "armed riot police")
                 nxt = next((u for u in toks_after if u.start > t.start), None)
                 if nxt is not None and nxt.stem in q.focus:
                     continue

@@ -50,7 +50,7 @@ _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 @dataclass(frozen=True)
 class Question:
     """An analysed question: its text, expected answer kind, the content terms to support
-    (stemmed) and the focus words (the noun the answer describes: "regime soldiers")."""
+    (stemmed) and the focus words (the noun the answer describes: "riot police")."""
 
     text: str
     kind: str
