@@ -620,4 +620,4 @@ class RuleAnswerer:
                       passages=tuple(passages), score=round(c.score, 4), start=c.start, end=c.end, kind=q.kind)
 
 
-__all__ = ["Answerer", "RuleAnswerer", "same_answer", "ENTITY", "PHRASE", "ORG", "PLACE"]
+__all__ = ["Answerer", "RuleAnswerer", "same_answer"]
