@@ -24,7 +24,6 @@ from .question import (
     ORG,
     ORG_NOUNS,
     PERSON,
-    PHRASE,
     PLACE,
     PLACE_NOUNS,
     REASON,
