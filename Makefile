@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test index eval bench lint clean
+.PHONY: setup run test index eval bench lint clean train-reader bench-squad
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,14 @@ eval: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+
+# the reader's weights (qa/models/reader/): ~1-1.5 h on 2 CPU cores, then tune threshold and mu on the tune half
+train-reader: setup
+	$(BIN)/python -m qa train-reader
+	$(BIN)/python benchmarks/squad.py --tune-only
+
+bench-squad: setup
+	$(BIN)/python benchmarks/squad.py
 
 lint: setup
 	$(BIN)/ruff check qa tests app.py benchmarks

@@ -578,13 +578,24 @@ class RuleAnswerer:
         return out
 
     # --- the answer ------------------------------------------------------------------------
-    def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
-        q = question
+    def rank(self, q: Question, passages: list[Passage], docs: dict[str, Document]
+             ) -> tuple[list[_Sentence], list[_Candidate]]:
+        """The sentences that support enough of the question, and the typed answer candidates in
+        them, best first (below ``min_score`` none)."""
         sentences = self._sentences(q, passages, docs)[: self.max_sentences]
         supported = [s for s in sentences if s.coverage >= self.min_support]
         cands = sorted((c for s in supported for c in self._candidates(q, s)), key=lambda c: -c.score)
         if cands and cands[0].score < self.min_score:
             cands = []
+        return supported, cands
+
+    def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
+        supported, cands = self.rank(question, passages, docs)
+        return self.decide(question, supported, cands, passages, docs)
+
+    def decide(self, q: Question, supported: list[_Sentence], cands: list[_Candidate], passages: list[Passage],
+               docs: dict[str, Document]) -> Answer:
+        """The answer from ranked candidates: the best, the sources that agree, differing numbers."""
         if not cands:
             why = ("the articles do not seem to say: no passage supports enough of the question"
                    if not supported else f"the best passages do not contain a {q.kind} that answers it")

@@ -13,7 +13,7 @@ from .errors import QAError
 def _bot(args):
     from .pipeline import QA
 
-    return QA(corpus=args.corpus, index_dir=args.index, show_progress=not args.quiet)
+    return QA(corpus=args.corpus, index_dir=args.index, show_progress=not args.quiet, answerer=args.answerer)
 
 
 def _cmd_index(args) -> int:
@@ -74,12 +74,29 @@ def _cmd_eval(args) -> int:
     return 0
 
 
+def _cmd_train_reader(args) -> int:
+    from pathlib import Path
+
+    from .training import TrainConfig, train
+
+    cfg = TrainConfig(epochs=args.epochs, limit=args.limit, max_steps=args.max_steps, batch_size=args.batch_size,
+                      lr=args.lr, max_len=args.max_len, threads=args.threads, seed=args.seed, hard_rate=args.hard_rate,
+                      data_dir=Path(args.data) if args.data else None,
+                      checkpoint_dir=Path(args.checkpoints) if args.checkpoints else None,
+                      **({"out": Path(args.out)} if args.out else {}))
+    train(cfg)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qa", description="Ask questions of a folder of news articles.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", help="folder of .txt/.md/.html articles (default: seeds/)")
     common.add_argument("--index", help="index folder (default: index/)")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    common.add_argument("--answerer", choices=("rules", "reader", "reader-only"), default=None,
+                        help="rules (default; no model), reader (the trained reader checked by the rules) "
+                             "or reader-only (env QA_ANSWERER)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("index", parents=[common], help="build or update the index")
     s.set_defaults(func=_cmd_index)
@@ -91,6 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", parents=[common], help="score a JSONL file of questions")
     s.add_argument("file")
     s.set_defaults(func=_cmd_eval)
+    s = sub.add_parser("train-reader", help="train the extractive reader on the tune half of SQuAD (CPU, ~1 h)")
+    s.add_argument("--data", help="folder of the SQuAD files (default: ../shared/benchmarks/squad)")
+    s.add_argument("--out", help="where the weights go (default: qa/models/reader, the shipped ones)")
+    s.add_argument("--epochs", type=float, default=3.0)
+    s.add_argument("--limit", type=int, default=None, help="train on this many questions only (a smoke run)")
+    s.add_argument("--max-steps", type=int, default=None)
+    s.add_argument("--batch-size", type=int, default=16)
+    s.add_argument("--lr", type=float, default=1e-4)
+    s.add_argument("--max-len", type=int, default=192, help="word pieces a training window holds")
+    s.add_argument("--hard-rate", type=float, default=0.0,
+                   help="share of questions also trained against their best BM25 paragraph lacking the answer")
+    s.add_argument("--threads", type=int, default=2)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--checkpoints", default="build/reader-train", help="per-epoch weights ('' for none)")
+    s.set_defaults(func=_cmd_train_reader)
     return p
 
 

@@ -71,21 +71,23 @@ class QA:
     refresh = warm_up
 
     def _make_answerer(self, docs: dict[str, Document], retriever: HybridRetriever) -> Answerer:
-        if self.settings.answerer == "reader":
-            from .reader import ReaderAnswerer  # torch loads here, not on `import qa`
-
-            answerer = ReaderAnswerer()
-            answerer.warm_up()
-            return answerer
-        if self.settings.answerer != "rules":
-            raise QAError(f"unknown answerer '{self.settings.answerer}': use 'reader' or 'rules' (QA_ANSWERER)")
+        if self.settings.answerer not in ("reader", "rules", "reader-only"):
+            raise QAError(f"unknown answerer '{self.settings.answerer}': use 'rules', 'reader' or "
+                          "'reader-only' (QA_ANSWERER)")
         lower: set[str] = set()
         names: set[str] = set()
         for d in docs.values():
             lower.update(re.findall(r"\b[a-z][a-z’'\-]+\b", d.text))
             names.update(_MID_SENTENCE_NAME.findall(d.text))
-        return RuleAnswerer(retriever.bm25.idf, lower, names, min_support=self.settings.min_support,
-                            known=retriever.bm25.vocab)
+        rules = RuleAnswerer(retriever.bm25.idf, lower, names, min_support=self.settings.min_support,
+                             known=retriever.bm25.vocab)
+        if self.settings.answerer == "rules":
+            return rules
+        from .reader import ReaderAnswerer  # torch loads here, not on `import qa`
+
+        answerer = ReaderAnswerer(rules=rules if self.settings.answerer == "reader" else None)
+        answerer.warm_up()
+        return answerer
 
     def status(self) -> dict:
         """Articles, chunks and when the index was built, for a status panel."""

@@ -35,7 +35,9 @@ class Settings:
     rrf_k: int = 60
     min_support: float = 0.45  # share of the question's weighted terms a sentence must cover
     max_question_chars: int = 1000
-    answerer: str = "rules"  # 'reader' (the trained span reader) or 'rules' (RuleAnswerer, no model)
+    # 'rules' (RuleAnswerer, no model), 'reader' (the trained span reader, checked by the rules) or
+    # 'reader-only' (the reader alone, as on SQuAD)
+    answerer: str = "rules"
     show_progress: bool = True
 
     @classmethod

@@ -1,0 +1,309 @@
+"""Training the reader on SQuAD: the data split, the training windows, the loop.
+
+``python -m qa train-reader`` runs it. Only the **tune** half of the bundled SQuAD dev data is
+used (articles at even positions of v1.1's list; v2.0 articles follow the parity of their title
+in v1.1), so the test half stays unseen for ``benchmarks/squad.py``; three tune articles
+(``VALIDATION``) are held out of training to tune the threshold and mu on.
+
+Every answerable question gives the window(s) of its paragraph that hold a gold answer, with all
+of its gold spans as targets (the loss is their marginal likelihood). The no-answer target is
+the ``[CLS]`` token, learnt from four kinds of window: v2.0's unanswerable questions, windows of
+the paragraph that do not hold the answer, the question paired with another paragraph of the same
+article, and with the paragraph BM25 ranks best among those lacking the answer (what retrieval
+hands the reader when the corpus does not say).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import reader
+from .errors import QAError
+from .reader import Window
+
+log = logging.getLogger(__name__)
+
+# Tune-half articles kept out of training: the reader's no-answer threshold and BERTserini's mu are
+# chosen on them (benchmarks/squad.py --tune), so that neither is fitted to questions it has learnt.
+VALIDATION = ("Sky_(United_Kingdom)", "Huguenot", "Pharmacy")
+V1 = "dev-v1.1.json.gz"
+V2 = "dev-v2.0-5articles.json.gz"
+TUNE, TEST = "tune", "test"
+
+
+def default_data_dir() -> Path:
+    """``../shared/benchmarks/squad`` beside the repository (or the working directory)."""
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        d = base.parent / "shared" / "benchmarks" / "squad"
+        if d.exists():
+            return d
+    return Path("../shared/benchmarks/squad")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One SQuAD question with its paragraph and gold answers (``(char_start, text)``)."""
+
+    id: str
+    title: str
+    question: str
+    context: str
+    answers: tuple[tuple[int, str], ...]
+    impossible: bool = False
+    paragraph: int = 0  # index of the paragraph in its article
+
+
+def _read(path: Path) -> list[dict]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return json.load(f)["data"]
+    except OSError as e:
+        raise QAError(f"cannot read SQuAD data {path} ({e}): pass --data with the folder holding {V1}") from e
+
+
+def _examples(article: dict) -> Iterator[Example]:
+    for pi, p in enumerate(article["paragraphs"]):
+        for q in p["qas"]:
+            answers = tuple((a["answer_start"], a["text"]) for a in q.get("answers", []))
+            yield Example(q["id"], article["title"], q["question"], p["context"], answers,
+                          bool(q.get("is_impossible")), pi)
+
+
+def load_split(half: str, data_dir: str | Path | None = None, version: str = "v1.1") -> list[Example]:
+    """The questions of one half (``'tune'`` or ``'test'``) of SQuAD v1.1 dev, or of the v2.0 subset.
+
+    >>> len(load_split("tune")), len(load_split("test"))  # doctest: +SKIP
+    (5397, 5173)
+    """
+    if half not in (TUNE, TEST):
+        raise ValueError(f"half must be '{TUNE}' or '{TEST}', not {half!r}")
+    d = Path(data_dir) if data_dir else default_data_dir()
+    v1 = _read(d / V1)
+    parity = {a["title"]: i % 2 for i, a in enumerate(v1)}
+    want = 0 if half == TUNE else 1
+    if version == "v1.1":
+        articles = [a for i, a in enumerate(v1) if i % 2 == want]
+    elif version == "v2.0":
+        articles = [a for a in _read(d / V2) if parity.get(a["title"]) == want]
+    else:
+        raise ValueError(f"version must be 'v1.1' or 'v2.0', not {version!r}")
+    return [e for a in articles for e in _examples(a)]
+
+
+def paragraphs(half: str | None = None, data_dir: str | Path | None = None) -> list[tuple[str, int, str]]:
+    """``(title, paragraph index, context)`` of every v1.1 dev paragraph (of one half, if given)."""
+    d = Path(data_dir) if data_dir else default_data_dir()
+    out = []
+    for i, a in enumerate(_read(d / V1)):
+        if half is None or i % 2 == (0 if half == TUNE else 1):
+            out.extend((a["title"], pi, p["context"]) for pi, p in enumerate(a["paragraphs"]))
+    return out
+
+
+# --- training windows -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Feature:
+    """A training window and its targets: gold start and end positions (``(0,)`` for no answer)."""
+
+    window: Window
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+def hard_negatives(examples: list[Example], rate: float, seed: int = 0) -> dict[str, str]:
+    """For a share ``rate`` of the answerable questions, the paragraph BM25 ranks best among the
+    other paragraphs of ``examples`` that hold none of its answers: what retrieval hands the reader
+    when the corpus does not say (question id -> paragraph)."""
+    from .lexical import BM25
+
+    rng = random.Random(seed + 1)
+    contexts = list(dict.fromkeys(e.context for e in examples))
+    bm25 = BM25(contexts)
+    out = {}
+    for e in examples:
+        if e.impossible or rng.random() >= rate:
+            continue
+        golds = [t.lower() for _, t in e.answers]
+        for i, _score in bm25.search(e.question, 5):
+            c = contexts[i]
+            if c != e.context and not any(g in c.lower() for g in golds):
+                out[e.id] = c
+                break
+    return out
+
+
+def features(examples: list[Example], *, max_len: int = 192, stride: int = 64, neg_rate: float = 0.3,
+             distractor_rate: float = 0.1, hard_rate: float = 0.0, seed: int = 0) -> list[Feature]:
+    """Training windows for ``examples`` (see the module docstring for which windows are kept)."""
+    rng = random.Random(seed)
+    hard = hard_negatives(examples, hard_rate, seed) if hard_rate else {}
+    encoded: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+
+    def enc(text: str):
+        if text not in encoded:
+            encoded[text] = reader.encode_text(text)
+        return encoded[text]
+
+    by_article: dict[str, list[str]] = {}
+    for e in examples:
+        ctxs = by_article.setdefault(e.title, [])
+        if not ctxs or ctxs[-1] != e.context:
+            ctxs.append(e.context)
+    out: list[Feature] = []
+    for e in examples:
+        q_ids, _ = enc(e.question)
+        ids, offs = enc(e.context)
+        spans = set()
+        if not e.impossible:
+            for start, text in e.answers:
+                t = reader.char_to_tokens(offs, start, start + len(text))
+                if t is not None:
+                    spans.add(t)
+            if not spans:
+                continue  # an answer the tokenizer cannot place: skip rather than teach noise
+        for w in reader.windows(q_ids, ids, offs, max_len=max_len, stride=stride):
+            inside = {p for p in (reader.token_span(w, a, b) for a, b in spans) if p is not None}
+            if inside:
+                out.append(Feature(w, tuple(sorted({a for a, _ in inside})), tuple(sorted({b for _, b in inside}))))
+            elif e.impossible or rng.random() < neg_rate:
+                out.append(Feature(w, (0,), (0,)))
+        others = [c for c in by_article[e.title] if c != e.context]
+        negatives = [rng.choice(others)] if others and not e.impossible and rng.random() < distractor_rate else []
+        negatives += [hard[e.id]] if e.id in hard else []
+        for c in negatives:
+            ids2, offs2 = enc(c)
+            w = rng.choice(reader.windows(q_ids, ids2, offs2, max_len=max_len, stride=stride))
+            out.append(Feature(w, (0,), (0,)))
+    return out
+
+
+def batches(feats: list[Feature], batch_size: int, rng: random.Random) -> list[list[Feature]]:
+    """Shuffled batches of windows of similar length (little padding: the CPU pays for every token)."""
+    order = feats[:]
+    rng.shuffle(order)
+    pool = 50 * batch_size
+    out = []
+    for i in range(0, len(order), pool):
+        chunk = sorted(order[i : i + pool], key=lambda f: len(f.window.input_ids))
+        out.extend(chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size))
+    rng.shuffle(out)
+    return out
+
+
+def _loss(torch, logits, targets: list[tuple[int, ...]]):
+    """Negative log of the probability mass on the gold positions (several golds share it)."""
+    gold = torch.zeros_like(logits, dtype=torch.bool)
+    for i, t in enumerate(targets):
+        gold[i, list(t)] = True
+    all_ = torch.logsumexp(logits, dim=-1)
+    hit = torch.logsumexp(logits.masked_fill(~gold, torch.finfo(logits.dtype).min / 4), dim=-1)
+    return (all_ - hit).mean()
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What ``train-reader`` trains with. Defaults: the shipped model (~1 hour on 2 CPU cores)."""
+
+    out: Path = reader.MODEL_DIR
+    data_dir: Path | None = None
+    limit: int | None = None  # N tune questions, sampled (a smoke run)
+    epochs: float = 3.0
+    max_steps: int | None = None
+    batch_size: int = 16
+    lr: float = 1e-4
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    max_len: int = 192
+    stride: int = 64
+    neg_rate: float = 0.3
+    distractor_rate: float = 0.1
+    hard_rate: float = 0.0  # share of questions also paired with their best BM25 paragraph that lacks the answer
+    threads: int = 2
+    bf16: bool | None = None  # bfloat16 autocast; None: when the CPU has bf16 instructions (~1.4x faster)
+    seed: int = 0
+    checkpoint_dir: Path | None = Path("build/reader-train")
+    log_every: int = 20
+
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Fine-tune MiniLM with a span head on the tune half of SQuAD; write the weights to ``cfg.out``.
+
+    Returns what was done (examples, windows, steps, minutes, final loss), also written beside
+    the weights as ``training.json``.
+    """
+    import torch
+
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    rng = random.Random(cfg.seed)
+    t0 = time.time()
+    v1 = [e for e in load_split(TUNE, cfg.data_dir) if e.title not in VALIDATION]
+    v2 = [e for e in load_split(TUNE, cfg.data_dir, "v2.0") if e.impossible and e.title not in VALIDATION]
+    examples = v1 + v2
+    if cfg.limit:
+        examples = rng.sample(v1, min(cfg.limit, len(v1))) + rng.sample(v2, min(len(v2), max(1, cfg.limit // 8)))
+    feats = features(examples, max_len=cfg.max_len, stride=cfg.stride, neg_rate=cfg.neg_rate,
+                     distractor_rate=cfg.distractor_rate, hard_rate=cfg.hard_rate, seed=cfg.seed)
+    n_neg = sum(1 for f in feats if f.starts == (0,))
+    per_epoch = math.ceil(len(feats) / cfg.batch_size)
+    total = max(1, int(per_epoch * cfg.epochs))
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    print(f"train-reader: {len(examples)} questions ({len(v2) if not cfg.limit else 'some'} unanswerable), "
+          f"{len(feats)} windows ({n_neg} no-answer), {total} steps of {cfg.batch_size}, "
+          f"{sum(len(f.window.input_ids) for f in feats) / max(1, len(feats)):.0f} tokens a window", flush=True)
+
+    model = reader.new_model()
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 11.7M of 22.6M weights: little data
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    warm = max(1, int(cfg.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    bf16 = reader.cpu_has_bf16() if cfg.bf16 is None else cfg.bf16
+    model.train()
+    step, running, t_start = 0, None, time.time()
+    epoch = 0
+    while step < total:
+        for batch in batches(feats, cfg.batch_size, rng):
+            if step >= total:
+                break
+            ids, mask, types = (torch.from_numpy(a) for a in reader.pad([f.window for f in batch]))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                start, end = model(ids, mask, types)
+            start, end = start.float(), end.float()
+            loss = (_loss(torch, start, [f.starts for f in batch]) + _loss(torch, end, [f.ends for f in batch])) / 2
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+            if step % cfg.log_every == 0 or step == total:
+                el = time.time() - t_start
+                print(f"step {step}/{total} epoch {epoch + 1} loss {running:.3f} lr {sched.get_last_lr()[0]:.2e} "
+                      f"{el / 60:.1f} min, eta {el / step * (total - step) / 60:.1f} min", flush=True)
+        epoch += 1
+        if cfg.checkpoint_dir and step < total:
+            reader.save(model, Path(cfg.checkpoint_dir) / f"epoch-{epoch}")
+    minutes = (time.time() - t0) / 60
+    meta = {"questions": len(examples), "windows": len(feats), "no_answer_windows": n_neg, "steps": step,
+            "epochs": round(step / per_epoch, 2), "final_loss": round(running or 0.0, 4),
+            "minutes": round(minutes, 1), "threads": cfg.threads, "bf16": bf16,
+            "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in cfg.__dict__.items()}}
+    model.eval()
+    reader.save(model, cfg.out, meta)
+    print(f"train-reader: wrote {cfg.out}/ in {minutes:.1f} min (loss {meta['final_loss']})", flush=True)
+    return meta

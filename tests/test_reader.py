@@ -1,0 +1,149 @@
+"""The trained reader: shipped weights load offline, spans index the context exactly, it declines,
+it plugs into the pipeline, and the training command runs end to end on a tiny slice."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import qa
+from qa import reader
+from qa.training import TUNE, features, load_split
+from tests.conftest import ROOT, SHARED, STRIKE_A
+
+SQUAD = SHARED / "benchmarks" / "squad"
+FIDAN = ("Turkish Foreign Minister Hakan Fidan met his Iraqi counterpart Fuad Hussein in Baghdad on Tuesday. "
+         "The two men discussed the fighting in Syria, where rebels captured Aleppo last week.")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> reader.Reader:
+    r = reader.Reader()
+    r.warm_up()
+    return r
+
+
+def test_shipped_weights_are_fp16_small_and_load_offline():
+    from safetensors import safe_open
+
+    path = reader.MODEL_DIR / reader.WEIGHTS
+    assert path.stat().st_size <= 60 * 2**20
+    with safe_open(str(path), "pt") as f:
+        assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"F16"}
+    assert (reader.MODEL_DIR / "MODEL_CARD.md").exists() and (reader.MODEL_DIR / "reader.json").exists()
+    # a fresh process with the hub forbidden and no network: load and answer
+    code = ("import qa; a = qa.extract('Who is the foreign minister of Turkey?', " + repr(FIDAN) + "); "
+            "print(a.text)")
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Hakan Fidan" in out.stdout
+
+
+def test_extract_offsets_index_the_context(shipped):
+    a = reader.extract("Who is the foreign minister of Turkey?", FIDAN, reader=shipped)
+    assert not a.abstained and "Hakan Fidan" in a.text
+    assert FIDAN[a.start : a.end] == a.text
+    assert a.quote in FIDAN and a.text in a.quote
+    b = reader.extract("Which city did the rebels capture last week?", FIDAN, reader=shipped)
+    assert FIDAN[b.start : b.end] == b.text == "Aleppo"
+
+
+def test_extract_declines_when_the_context_does_not_say(shipped):
+    a = reader.extract("How many people were killed in the earthquake in Japan?", FIDAN, reader=shipped)
+    assert a.abstained and a.text == "" and a.message
+
+
+def test_span_scores_agree_with_the_best_span_across_windows(shipped):
+    # a context long enough for several windows: the scorer finds the best span's own score again
+    context = " ".join([FIDAN] * 12)
+    q = "Who is the foreign minister of Turkey?"
+    reads = shipped.run([(q, context)])[0]
+    assert len(reads) > 1
+    span = shipped.best_span(q, context, reads)
+    assert context[span.start : span.end] == span.text and span.text
+    assert shipped.span_score(reads, span.start, span.end) == pytest.approx(span.score)
+    assert shipped.span_score(reads, 0, len(context)) is None  # no window holds the whole context
+
+
+def test_a_span_made_of_the_question_words_is_passed_over():
+    import numpy as np
+
+    q, context = "Whom did Anna Berg meet?", "Anna Berg met Carl Olsen in Oslo."
+    ids, offs = reader.encode_text(context)
+    (w,) = reader.windows(reader.encode_text(q)[0], ids, offs)
+    start, end = np.zeros(len(w.input_ids)), np.zeros(len(w.input_ids))
+    pos = {context[a:b]: w.ctx_pos + k for k, (a, b) in enumerate(w.offsets)}
+    start[pos["Anna"]], end[pos["Berg"]] = 10.0, 10.0  # the question's own name scores best
+    start[pos["Carl"]], end[pos["Olsen"]] = 6.0, 6.0
+    two_words = reader.Reader(max_answer_tokens=2)  # (no model: spans from given logits)
+    span = two_words.best_span(q, context, [reader.Read(w, start, end)])
+    assert span.text == "Carl Olsen" and span.score == 12.0
+
+
+def test_windows_cover_every_token_and_keep_offsets():
+    context = " ".join(f"word{i}" for i in range(300))
+    ids, offs = reader.encode_text(context)
+    q, _ = reader.encode_text("which word?")
+    wins = reader.windows(q, ids, offs, max_len=64, stride=16)
+    seen = set()
+    for w in wins:
+        assert len(w.input_ids) <= 64 and w.input_ids[0] == reader.CLS and w.input_ids[-1] == reader.SEP
+        seen.update(range(w.tok_start, w.tok_start + len(w.offsets)))
+        assert all(context[a:b] for a, b in w.offsets)
+    assert seen == set(range(len(ids)))
+
+
+@pytest.mark.skipif(not (SQUAD / "dev-v1.1.json.gz").exists(), reason="SQuAD data is not beside the repository")
+def test_split_and_training_windows():
+    tune = load_split(TUNE)
+    assert len(tune) == 5397  # the even-position articles of v1.1 dev
+    ex = [e for e in tune[:40]]
+    feats = features(ex, max_len=128, stride=32, neg_rate=0.0, distractor_rate=0.0)
+    positives = [f for f in feats if f.starts != (0,)]
+    assert positives
+    for f in positives[:20]:  # every target span is inside the window's passage tokens
+        w = f.window
+        assert all(w.ctx_pos <= s < w.ctx_pos + len(w.offsets) for s in f.starts + f.ends)
+
+
+@pytest.mark.skipif(not (SQUAD / "dev-v1.1.json.gz").exists(), reason="SQuAD data is not beside the repository")
+def test_train_command_runs_on_a_tiny_slice(tmp_path):
+    from qa.cli import main
+
+    out = tmp_path / "reader"
+    assert main(["train-reader", "--limit", "24", "--max-steps", "1", "--max-len", "128",
+                 "--out", str(out), "--checkpoints", ""]) == 0
+    meta = json.loads((out / "training.json").read_text())
+    assert meta["steps"] == 1 and meta["questions"] >= 24
+    r = reader.Reader(out)
+    span = r.read("Who met Fuad Hussein?", [FIDAN])[0]
+    assert FIDAN[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize("answerer", ["reader", "reader-only", "rules"])
+def test_every_answerer_cites_verbatim_and_declines(answerer, tmp_path, embedder):
+    from tests.conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "c", {"a.txt": STRIKE_A, "f.txt": "Talks in Baghdad\n" + FIDAN})
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False, answerer=answerer)
+    ans = bot.ask("Who is the foreign minister of Turkey?")
+    assert not ans.abstained and "Hakan Fidan" in ans.text
+    c = ans.citations[0]
+    doc = bot.docs[c.source]
+    assert c.source == "f.txt" and doc.text[c.start : c.end] == c.quote == ans.quote
+    assert doc.text[ans.start : ans.end] == ans.text and ans.span_in_quote()
+    no = bot.ask("What is the capital of Australia?")
+    assert no.abstained and no.text == "" and no.message and no.passages
+
+
+def test_unknown_answerer_names_the_choices(tmp_path, embedder):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(STRIKE_A, encoding="utf-8")
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False, answerer="bert")
+    with pytest.raises(qa.QAError, match="'rules', 'reader' or 'reader-only'"):
+        bot.warm_up()
