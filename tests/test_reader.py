@@ -147,3 +147,19 @@ def test_unknown_answerer_names_the_choices(tmp_path, embedder):
     bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False, answerer="bert")
     with pytest.raises(qa.QAError, match="'rules', 'reader' or 'reader-only'"):
         bot.warm_up()
+
+
+def test_missing_or_damaged_weights_say_what_to_do(tmp_path):
+    import shutil
+
+    empty = tmp_path / "none"
+    empty.mkdir()
+    with pytest.raises(reader.ReaderError, match="train-reader"):
+        reader.Reader(empty).warm_up()
+    bad = tmp_path / "bad"
+    shutil.copytree(reader.MODEL_DIR, bad)
+    data = (bad / reader.WEIGHTS).read_bytes()
+    (bad / reader.WEIGHTS).write_bytes(data[: len(data) // 3])  # a download or copy cut short
+    with pytest.raises(reader.ReaderError, match="cannot be read"):
+        reader.Reader(bad).warm_up()
+    assert (reader.MODEL_DIR / reader.WEIGHTS).stat().st_size == len(data)  # the shipped file untouched
