@@ -39,7 +39,7 @@ train-reader: setup
 	$(BIN)/python benchmarks/squad.py --tune-only
 
 bench-squad: setup
-	$(BIN)/python benchmarks/squad.py
+	$(BIN)/python benchmarks/squad.py --open-limit 1000
 
 lint: setup
 	$(BIN)/ruff check qa tests app.py benchmarks
