@@ -46,6 +46,7 @@ ANCHORS = [  # SQuAD v1.1 dev, published
 
 # --- SQuAD's official scoring (evaluate-v1.1.py) ---------------------------------------------------
 def normalize_answer(s: str) -> str:
+    """evaluate-v1.1.py's normalization, exactly (``qa.evaluation.normalize`` also folds ’ into ')."""
     s = s.lower()
     s = "".join(ch for ch in s if ch not in set(string.punctuation))
     s = re.sub(r"\b(a|an|the)\b", " ", s)
