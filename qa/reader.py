@@ -628,7 +628,7 @@ class ReaderAnswerer:
         return rules_answer() if m >= self.threshold - defer else reader_answer()
 
     def _reader_answer(self, q, reading: Reading, passages: list[Passage], docs: dict[str, Document]) -> Answer:
-        from .answering import same_answer
+        from .answering import _same_unit, same_answer
         from .lexical import STOPWORDS
         from .question import DATE, NUMBER, PERSON
 
@@ -648,7 +648,8 @@ class ReaderAnswerer:
                 continue
             if same_answer(c.span.text, best.span.text):
                 agreeing.append(c)
-            elif q.kind in (NUMBER, DATE) and not any(same_answer(x.span.text, c.span.text) for x in others):
+            elif (q.kind in (NUMBER, DATE) and _same_unit(c.span.text, best.span.text)
+                  and not any(same_answer(x.span.text, c.span.text) for x in others)):
                 others.append(c)
         main = self._to_answer(q, best, agreeing, docs, passages)
         alts = tuple(self._to_answer(q, c, [c], docs, ()) for c in others[: self.max_alternatives])

@@ -55,8 +55,10 @@ def test_declines_when_the_articles_do_not_say(seed_bot):
         assert ans.passages  # the closest passages are still shown
 
 
-def test_disagreeing_sources_give_alternatives(tiny_corpus, tmp_path, embedder):
-    bot = qa.QA(corpus=tiny_corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
+@pytest.mark.parametrize("answerer", ["rules", "reader", "reader-only"])
+def test_disagreeing_sources_give_alternatives(answerer, tiny_corpus, tmp_path, embedder):
+    bot = qa.QA(corpus=tiny_corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False,
+                answerer=answerer)
     ans = bot.ask("How many people were killed in the strike on the market?")
     texts = {ans.text.lower(), *(a.text.lower() for a in ans.alternatives)}
     assert any("15" in t for t in texts) and any("twelve" in t for t in texts), texts
