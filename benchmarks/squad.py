@@ -54,9 +54,11 @@ def normalize_answer(s: str) -> str:
 
 
 def f1_one(pred: str, gold: str) -> float:
+    """Token F1; a v2.0 no-answer gold ('') scores 1 only against an empty prediction (evaluate-v2.0),
+    any other gold as evaluate-v1.1 does (no shared token: 0)."""
     p, g = normalize_answer(pred).split(), normalize_answer(gold).split()
-    if not p or not g:
-        return float(p == g)  # v2.0: both empty is a match
+    if gold == "":
+        return float(not p)
     same = sum((collections.Counter(p) & collections.Counter(g)).values())
     if same == 0:
         return 0.0

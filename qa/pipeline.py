@@ -70,6 +70,13 @@ class QA:
 
     refresh = warm_up
 
+    def _ensure_ready(self) -> None:
+        """Warm up once: threads asking at the same time before the first warm-up wait for one."""
+        if not self._ready:
+            with self._lock:
+                if not self._ready:
+                    self.warm_up()
+
     def _make_answerer(self, docs: dict[str, Document], retriever: HybridRetriever) -> Answerer:
         if self.settings.answerer not in ("reader", "rules", "reader-only"):
             raise QAError(f"unknown answerer '{self.settings.answerer}': use 'rules', 'reader' or "
@@ -91,8 +98,7 @@ class QA:
 
     def status(self) -> dict:
         """Articles, chunks and when the index was built, for a status panel."""
-        if not self._ready:
-            self.warm_up()
+        self._ensure_ready()
         m = self.index.manifest
         return {"corpus": str(self.settings.corpus), "index_dir": str(self.settings.index_dir),
                 "articles": len(self.docs), "chunks": len(self.index.chunks),
@@ -109,8 +115,7 @@ class QA:
         control characters) and ``CorpusError`` when the corpus has no readable article.
         """
         text = validate(question, self.settings.max_question_chars)
-        if not self._ready:
-            self.warm_up()
+        self._ensure_ready()
         standalone = resolve(text, history)
         q = analyse(standalone)
         docs, retriever, answerer = self._state

@@ -447,7 +447,7 @@ def extract(question: str, context: str, *, reader: Reader | None = None) -> Ans
             _default_reader = Reader()
         reader = _default_reader
     span = reader.read(q, [context])[0]
-    margin = round(span.margin, 4)
+    margin = round(span.margin, 4) if span.text else 0.0  # no span at all: no finite score to give
     if not span.text or span.margin < reader.threshold:
         return Answer(question=q, text="", abstained=True, score=margin, kind=kind,
                       message="the passage does not seem to answer the question")
@@ -545,7 +545,9 @@ class ReaderAnswerer:
     * the rules find a typed answer (a number, a date, a name) and the reader scores that span within
       ``defer`` of its own best: the rules' answer, which is trimmed to the type asked for;
     * else the reader's answer; if the reader declines, the rules' answer if the reader gives it a
-      margin above ``threshold - defer``, else decline.
+      margin above ``threshold - defer``, else decline;
+    * when the rules' answer lies outside the passages read (the rules look at more passages), the
+      reader's answer if it is confident, else the rules' (unchecked).
 
     Other sources whose span is the same answer are cited with it; for numbers and dates, a different
     confident span from another source becomes an alternative.
@@ -605,6 +607,7 @@ class ReaderAnswerer:
     def answer(self, question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
         q = question
         reading = self.read(q.text, passages)
+        reading.candidates = [c for c in reading.candidates if c.passage.source in docs]
         if self.rules is None:
             return self._reader_answer(q, reading, passages, docs)
         supported, ranked = self.rules.rank(q, passages, docs)
@@ -632,11 +635,11 @@ class ReaderAnswerer:
         from .lexical import STOPWORDS
         from .question import DATE, NUMBER, PERSON
 
-        cands = [c for c in reading.candidates if c.passage.source in docs]
+        cands = reading.candidates
         if q.kind == PERSON:  # a person's whole name, not a surname alone
             cands = [self._widened(c, docs[c.passage.source].text, STOPWORDS) for c in cands]
         if not cands or cands[0].span.margin < self.threshold:
-            why = ("the articles do not seem to say: no passage answers the question" if cands
+            why = ("the articles do not seem to say: no passage answers the question" if reading.passages
                    else "no passage was found for the question")
             return Answer(question=q.text, text="", abstained=True, passages=tuple(passages), kind=q.kind,
                           message=why, score=round(cands[0].span.margin, 4) if cands else 0.0)

@@ -101,3 +101,26 @@ def test_same_answer_and_scoring_helpers():
     assert same_answer("Hayat Tahrir al-Sham", "HTS") and same_answer("over 50", "50")
     assert not same_answer("Twelve people", "At least 15 people")
     assert is_correct("the S-400 system", ["S-400"]) and not is_correct("S-300", ["S-400"])
+
+
+def test_concurrent_first_asks_warm_up_once(tiny_corpus, tmp_path, embedder):
+    import threading
+
+    bot = qa.QA(corpus=tiny_corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
+    calls = []
+    real = bot.warm_up
+
+    def counted():
+        calls.append(1)
+        return real()
+
+    bot.warm_up = counted
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(bot.ask("How many people were killed in the strike?")))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(answers) == 4
+    assert all(not a.abstained and a.text == answers[0].text for a in answers)

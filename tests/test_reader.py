@@ -163,3 +163,12 @@ def test_missing_or_damaged_weights_say_what_to_do(tmp_path):
     with pytest.raises(reader.ReaderError, match="cannot be read"):
         reader.Reader(bad).warm_up()
     assert (reader.MODEL_DIR / reader.WEIGHTS).stat().st_size == len(data)  # the shipped file untouched
+
+
+def test_extract_without_any_span_declines_with_a_finite_score(shipped):
+    import json
+    import math
+
+    a = reader.extract("Who met Smith?", "Smith.", reader=shipped)  # the only span repeats the question
+    assert a.abstained and a.text == "" and math.isfinite(a.score)
+    json.dumps(a.to_dict(), allow_nan=False)
