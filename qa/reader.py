@@ -17,6 +17,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -97,7 +98,7 @@ def windows(question_ids: list[int], ctx_ids: list[int], ctx_offsets: list[tuple
         start += step
 
 
-def char_to_tokens(offsets: list[tuple[int, int]], char_start: int, char_end: int) -> tuple[int, int] | None:
+def char_to_tokens(offsets: Sequence[tuple[int, int]], char_start: int, char_end: int) -> tuple[int, int] | None:
     """Indices (first, last) of the tokens covering characters ``[char_start, char_end)``.
 
     >>> char_to_tokens([(0, 5), (6, 11), (12, 15)], 6, 15)
@@ -370,7 +371,7 @@ class Reader:
         over for the next best: it cannot be what the question asks for.
         """
         asked = _words(question)
-        null = min((float(r.start[0] + r.end[0]) for r in reads), default=float("inf"))
+        null = self.null_score(reads)
         best: tuple[float, int, int] | None = None
         for r in reads:
             w = r.window
@@ -388,12 +389,17 @@ class Reader:
         return Span(a, b, context[a:b], score, null)
 
     @staticmethod
+    def null_score(reads: list[Read]) -> float:
+        """A context's "no answer" score: its windows' [CLS] start + end, the lowest of them."""
+        return min((float(r.start[0] + r.end[0]) for r in reads), default=float("inf"))
+
+    @staticmethod
     def span_score(reads: list[Read], start: int, end: int) -> float | None:
         """The reader's score (start + end logit) for characters ``[start, end)`` of the context, best
         over the windows that hold the whole span; None if no window does."""
         best = None
         for r in reads:
-            toks = char_to_tokens(list(r.window.offsets), start, end)
+            toks = char_to_tokens(r.window.offsets, start, end)
             if toks is None:
                 continue
             i, j = toks
@@ -525,7 +531,7 @@ class Reading:
             sc = Reader.span_score(reads, start - p.start, end - p.start)
             if sc is None:
                 continue
-            m = sc - min(float(r.start[0] + r.end[0]) for r in reads)
+            m = sc - Reader.null_score(reads)
             best = m if best is None else max(best, m)
         return best
 
@@ -599,10 +605,6 @@ class ReaderAnswerer:
         cands = [_Candidate(p, s, self.combine(p.score / best_r, s.score, self.mu), p.start + s.start, p.start + s.end)
                  for p, s in zip(top, spans, strict=True) if s.text]
         return Reading(top, reads, sorted(cands, key=lambda c: -c.combined))
-
-    def candidates(self, question: str, passages: list[Passage]) -> list[_Candidate]:
-        """Every read passage's best span, best combined score first."""
-        return self.read(question, passages).candidates
 
     def answer(self, question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
         q = question
