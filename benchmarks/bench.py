@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench.py [--rounds 3] [--reuters 1000 | --skip-reuters]
 
 - warm ``ask`` p50/p95 over the dev questions, beside one ``model.encode([q])`` of the same
-  questions (interleaved, so both see the same machine load); target ask_p50 / encode_p50 <= 2.0
+  questions (interleaved, so both see the same machine load), with the default answerer (the trained
+  reader); target ask_p50 / encode_p50 <= 4.0
 - cold ``python -m qa ask`` (index already built) and ``import qa`` alone, in fresh processes
 - index build time for the seeds and for N Reuters articles, beside a pure embedding run of the
   exact chunk texts of the built index; target build / embed <= 1.3
@@ -107,7 +108,7 @@ def main() -> None:
         (f"warm ask p50 / p95 ({lat['n']} asks)", f"{lat['ask_p50_ms']:.1f} / {lat['ask_p95_ms']:.1f} ms"),
         ("model.encode([q]) p50", f"{lat['encode_p50_ms']:.1f} ms"),
         ("embedder.embed([q]) p50", f"{lat['embed_p50_ms']:.1f} ms"),
-        ("ask p50 / encode p50 (target <= 2.0)", f"{lat['ask_over_encode']:.2f}"),
+        ("ask p50 / encode p50 (target <= 4.0)", f"{lat['ask_over_encode']:.2f}"),
         ("cold `python -m qa ask` (median of 3)", f"{cold['cli_ask_s']:.2f} s  -> {cold['cli_answer']!r}"),
         ("`import qa` in a fresh process", f"{1000 * cold['import_qa_s']:.0f} ms"
          f"  (heavy modules loaded: {', '.join(cold['heavy_after_import']) or 'none'})"),

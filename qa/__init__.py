@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from .datatypes import Answer, Chunk, Citation, Document, Passage, UpdateReport  # noqa: E402
-from .errors import CorpusError, IndexStoreError, QAError, QuestionError  # noqa: E402
+from .errors import CorpusError, IndexStoreError, QAError, QuestionError, ReaderError  # noqa: E402
 from .pipeline import QA  # noqa: E402
 from .settings import Settings  # noqa: E402
 
@@ -46,4 +46,4 @@ def extract(question: str, context: str) -> Answer:
 
 
 __all__ = ["QA", "Answer", "Citation", "Chunk", "Document", "Passage", "UpdateReport", "Settings",
-           "QAError", "QuestionError", "CorpusError", "IndexStoreError", "ask", "extract", "default"]
+           "QAError", "QuestionError", "CorpusError", "IndexStoreError", "ReaderError", "ask", "extract", "default"]

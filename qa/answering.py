@@ -1,35 +1,38 @@
-"""The answerer stage: retrieved passages in, a short verbatim span with its sentence and citations out.
+"""Answering: the trained reader reads the best sentences, a calibrated model decides.
 
-``Answerer`` is the seam (a trained reader plugs in beside ``RuleAnswerer``). The rule-based
-answerer scores every sentence of the retrieved passages by how much of the question it supports
-(IDF-weighted term coverage plus the passage's dense similarity), pulls candidate spans of the
-kind the question asks for (a number with its unit, a date, a name, or the phrase the question
-leaves open), and declines when no sentence supports enough of the question.
+For one question the ``ReaderAnswerer``
+
+1. picks **reading windows** (``select_windows``): the sentences of the retrieved passages that hold
+   most of the question's terms (IDF-weighted), each widened by its neighbours up to a word-piece
+   budget — reading a few sentences instead of whole chunks is what keeps ``ask`` interactive
+   (Min et al. 2018, "Efficient and robust QA from minimal context");
+2. reads them with the span reader (``qa.reader``) in one batch: each window's few best spans;
+3. completes every span with the span utilities (``qa.spans``: a number's unit and qualifier, a
+   person's full name, edges trimmed);
+4. ranks the spans by the reader's margin over "no answer" and scores them with a **logistic model
+   over a few features** (``FEATURES``: that margin, how much of the question the span's sentence
+   covers, whether the span fits the answer type asked for, how many windows give the same answer,
+   ...): the probability the span is right. Its weights and the decline threshold are fitted on
+   SQuAD tune-half data by ``benchmarks/tune_answerer.py`` and shipped in the reader's ``reader.json``;
+5. declines when the best span's probability is below the threshold; otherwise ``assemble`` builds
+   the ``Answer``: sources giving the same answer are cited together, a different figure of the
+   same unit from another source becomes an alternative.
+
+All windows are read, even when the first is already sure: another source may give a different figure.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Container
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
-from .lexical import STOPWORDS, related, stem
-from .question import (
-    DATE,
-    ENTITY,
-    NUMBER,
-    ORG,
-    ORG_NOUNS,
-    PERSON,
-    PLACE,
-    PLACE_NOUNS,
-    REASON,
-    Question,
-)
-from .sentences import split_sentences
+from .question import DATE, NUMBER, PERSON, Question
+from .spans import complete_number, fits_kind, same_quantity_kind, trim_span, widen_name
+from .text import STOPWORDS, collapse_whitespace, content_words, sentence_spans, squad_normalize, terms
 
 
 class Answerer(Protocol):
@@ -40,594 +43,375 @@ class Answerer(Protocol):
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer: ...
 
 
-_WORD = re.compile(r"[^\W_](?:[\w’'.\-]*[^\W_])?")
-_NUMWORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-            r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-            r"hundred|thousand|million|billion|dozen|dozens|hundreds|thousands|millions|half|"
-            r"tens of thousands|half-million|a dozen|a hundred|a thousand|a million)")
-_MOD = (r"(?:more than|less than|fewer than|at least|at most|up to|over|under|nearly|almost|around|about|"
-        r"approximately|roughly|some|an estimated|estimated|as many as|a total of|only|just|exceeded|exceeding)")
-_NUM = re.compile(
-    rf"\b(?:{_MOD}\s+)?(?:\d[\d,]*(?:\.\d+)?|{_NUMWORD}(?:[\s-]+{_NUMWORD})*)"
-    rf"(?:\s*(?:%|percent|per cent))?(?:\s+(?:hundred|thousand|million|billion))?(?![\w-])",
-    re.I,
-)
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-          r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:\s*(?:and|-|–|to)\s*\d{{1,2}})?(?:,?\s+\d{{4}})?|"
-    rf"\d{{1,2}}(?:\s*(?:and|-|–|to)\s*\d{{1,2}})?\s+{_MONTH}(?:,?\s+\d{{4}})?|"
-    rf"(?:early |late |mid-)?{_MONTH}\s+\d{{4}}|"
-    rf"(?:(?:last|this|next|on|early|late)\s+)?{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?|"
-    rf"(?:1[5-9]\d\d|20\d\d)s?|"
-    r"(?:yesterday|today|last (?:week|month|year)|earlier this (?:week|month|year)))\b"
-)
-_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
-_UNITS = frozenset("""kilometer kilometre km mile meter metre m percent hour day week month year minute
-people civilian person soldier fighter time dollar euro""".split())
-_UNITS = frozenset(stem(w) for w in _UNITS)
-_GENERIC_UNITS = frozenset(stem(w) for w in "people person time number kill die".split())
-_TITLES = frozenset("""president prime minister foreign defense defence interior general brigadier commander
-bishop archbishop mr mrs ms dr sheikh king queen prince emir secretary spokesman spokesperson chief
-lieutenant colonel major captain sergeant ambassador envoy senator governor mayor pope imam ayatollah
-patriarch deputy vice former late leader chairman director head minister's president's""".split())
-_TITLE_OBJECTS = frozenset("""state affairs foreign defence defense interior justice finance health staff
-energy trade economy the""".split())
-_CONNECT = frozenset("al el ad as ash an ar bin ibn bint de da del der van von la le of for abu the".split())
-_REPORTING = frozenset("""said says stated state claimed claims announced added noted told reported
-reportedly believed believes thought that has have had is was were are be been also which who""".split())
-_CAUSE = re.compile(r"\b(in response to|in retaliation for|because of|because|due to|owing to|as a result of|"
-                    r"in order to|aimed at|aiming to|in an attempt to|so that|to)\b", re.I)
-_CLASS_NOUNS = {ORG: frozenset(w.capitalize() for w in ORG_NOUNS | {"forces", "brigades", "front", "committee"}),
-                PLACE: frozenset(w.capitalize() for w in PLACE_NOUNS | {"airbase"})}
-_KIND_NOUNS = {PLACE: frozenset(stem(w) for w in PLACE_NOUNS),
-               ORG: frozenset(stem(w) for w in ORG_NOUNS)}
-_CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|January|February|March|April|June|July|August|September|"
-                       r"October|November|December)$")
-
-
-def _is_title(word: str) -> bool:
-    """A title ("Minister") or a demonym before one ("Norwegian"): part of a name's label, not the name."""
-    w = word.lower()
-    return w in _TITLES or (word[:1].isupper() and w.endswith(("ian", "ish", "ese", "i")) and len(w) > 4)
-
-
+# --- candidates and the answer built from them ---------------------------------------------------
 @dataclass(frozen=True)
-class _Tok:
-    start: int
-    end: int
-    text: str
-    stem: str
+class Candidate:
+    """One possible answer: ``docs[source].text[start:end]``, with how sure the answerer is of it.
 
+    ``text`` is that span with its whitespace collapsed (wire copy breaks lines inside names);
+    ``confidence`` the calibrated probability that it is right (0..1); ``features`` what it was
+    computed from.
+    """
 
-@dataclass(frozen=True)
-class _Sentence:
     source: str
     start: int
     end: int
     text: str
-    toks: tuple[_Tok, ...]
-    hits: tuple[float, ...]  # per token: IDF weight of the question term it matches, else 0
-    exact: tuple[bool, ...]  # per token: the match is the same stem, not merely a related form
-    term_at: tuple[str | None, ...]  # per token: the question term it matches
-    coverage: float  # share of the question's weight in the sentence (its neighbours count half)
-    own: float  # share in the sentence itself
-    matched: frozenset[str]
-    score: float
+    confidence: float = 0.0
+    features: dict = field(default_factory=dict, compare=False)
+    passage: Passage | None = field(default=None, compare=False)
 
 
-def _unit(text: str) -> frozenset[str]:
-    """What a number counts ("hostages" in "at least 40 hostages"), as stems."""
-    words = re.sub(_NUM, " ", text).split()
-    return frozenset(stem(w) for w in words if w.lower() not in STOPWORDS)
+def same_answer(a: str, b: str) -> bool:
+    """Whether two answer strings say the same thing: equal after normalization (whitespace and line
+    breaks included), one inside the other as whole words, or the same figure.
+
+    >>> same_answer("Free Patriotic\\nMovement", "the Free Patriotic Movement"), same_answer("12", "at least 15")
+    (True, False)
+    """
+    na, nb = squad_normalize(a), squad_normalize(b)
+    if not na or not nb:
+        return False
+    if na == nb or f" {na} " in f" {nb} " or f" {nb} " in f" {na} ":
+        return True
+    va, vb = _value(a), _value(b)
+    return va is not None and va == vb and same_quantity_kind(a, b)
 
 
-def _same_unit(a: str, b: str) -> bool:
-    """Two numbers count the same thing, or one of them does not say what it counts."""
-    ua, ub = _unit(a), _unit(b)
-    return not ua or not ub or bool(ua & ub)
-
-
-def _share(s: _Sentence, k0: int, k1: int) -> float:
-    """Share of the question's weight carried by tokens k0..k1 of the sentence (each term once)."""
-    seen = {s.term_at[n]: s.hits[n] for n in range(k0, k1) if s.hits[n]}
-    return sum(seen.values())
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    source: str
-    start: int  # document offsets of the span
-    end: int
-    text: str
-    score: float
-    sentence: _Sentence
-
-
-@lru_cache(maxsize=65536)  # the same sentences come back question after question
-def _tokens(text: str, offset: int) -> tuple[_Tok, ...]:
-    out = []
-    for m in _WORD.finditer(text):
-        w = m.group()
-        for part in re.finditer(r"[^\W_]+", w):  # "al-Sham" matches "al" and "sham"
-            p = part.group()
-            out.append(_Tok(offset + m.start() + part.start(), offset + m.start() + part.end(), p, stem(p)))
-    return tuple(out)
-
-
-def _norm(s: str) -> str:
-    s = s.lower().replace("’", "'")
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    s = re.sub(r"[^\w\s]", " ", s)
-    return " ".join(s.split())
-
-
-_NUMBER_WORDS = {w: i for i, w in enumerate(
+_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
 
 
 def _value(text: str) -> float | None:
+    """The first figure of ``text``, digits or a small number word ("Twelve people" -> 12.0)."""
     m = re.search(r"\d[\d,]*(?:\.\d+)?", text)
     if m:
         try:
             return float(m.group().replace(",", ""))
         except ValueError:
             return None
-    for w in text.lower().split():
-        if w in _NUMBER_WORDS:
-            return float(_NUMBER_WORDS[w])
-    return None
+    return next((_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS), None)
 
 
-def same_answer(a: str, b: str) -> bool:
-    """Whether two answer strings say the same thing (equal, one inside the other, an acronym,
-    or the same number).
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the sentence(s) of ``text`` holding ``text[start:end]``."""
+    spans = [(a, b) for a, b in sentence_spans(text) if a < end and b > start]
+    if not spans:
+        return start, end
+    return min(spans[0][0], start), max(spans[-1][1], end)
 
-    >>> same_answer("Free Patriotic Movement (FPM)", "FPM"), same_answer("12", "at least 15")
-    (True, False)
+
+def _citation(doc: Document, start: int, end: int) -> Citation:
+    a, b = _sentence_around(doc.text, start, end)
+    return Citation(source=doc.source, title=doc.title, date=doc.date, start=a, end=b, quote=doc.text[a:b])
+
+
+def assemble(question: Question, ranked: Sequence[Candidate], docs: dict[str, Document],
+             passages: Sequence[Passage] = (), *, threshold: float = 0.5, max_alternatives: int = 3,
+             decline_message: str = "") -> Answer:
+    """The ``Answer`` from candidates ranked best first (every answerer ends here).
+
+    The best candidate is the answer unless its confidence is below ``threshold`` (a decline).
+    Other sources giving the same answer (``same_answer``) are cited with it; for a number, a
+    confident different figure counting the same thing (``same_quantity_kind``: the same unit) from
+    another source becomes an alternative, cited on its own. Everything else is dropped.
     """
-    na, nb = _norm(a), _norm(b)
-    if not na or not nb:
-        return False
-    if na == nb or f" {na} " in f" {nb} " or f" {nb} " in f" {na} ":
-        return True
-    va, vb = _value(a), _value(b)
-    if va is not None and vb is not None:
-        return va == vb
-    for x, y in ((a, b), (b, a)):
-        caps = "".join(w[0] for w in re.findall(r"[A-Za-z][\w]*", x) if w[0].isupper() or w.lower() in ("al",))
-        if y.isupper() and 2 <= len(y) <= 6 and y.lower() in (caps.lower(), caps.lower().replace("a", "", 1)):
-            return True
-    return False
+    ranked = [c for c in ranked if c.source in docs]
+    if not ranked or ranked[0].confidence < threshold:
+        why = decline_message or ("the articles do not seem to say: no passage answers the question" if passages
+                                  else "no passage was found for the question")
+        score = round(ranked[0].confidence, 4) if ranked else 0.0
+        return Answer(question=question.text, text="", abstained=True, passages=tuple(passages), kind=question.kind,
+                      message=why, score=score)
+    best = ranked[0]
+    agreeing = [best]
+    others: list[Candidate] = []
+    for c in ranked[1:]:
+        if c.confidence < threshold:
+            break
+        if same_answer(c.text, best.text):
+            if all(x.source != c.source for x in agreeing):
+                agreeing.append(c)
+        elif (question.kind == NUMBER and best.source != c.source and same_quantity_kind(c.text, best.text)
+              and not any(same_answer(x.text, c.text) for x in others)
+              and not any(same_answer(x.text, c.text) for x in agreeing)):
+            others.append(c)
+    cites = tuple(_citation(docs[c.source], c.start, c.end) for c in agreeing)
+    alts = tuple(Answer(question=question.text, text=c.text, abstained=False, quote=cit.quote, citations=(cit,),
+                        score=round(c.confidence, 4), start=c.start, end=c.end, kind=question.kind)
+                 for c in others[:max_alternatives] for cit in [_citation(docs[c.source], c.start, c.end)])
+    return Answer(question=question.text, text=best.text, abstained=False, quote=cites[0].quote, citations=cites,
+                  alternatives=alts, passages=tuple(passages), score=round(best.confidence, 4), start=best.start,
+                  end=best.end, kind=question.kind)
 
 
-class RuleAnswerer:
-    """Extractive answerer from rules over sentences: no model, a few milliseconds a question.
+# --- which sentences to read ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReadingWindow:
+    """Characters ``[start, end)`` of one document, to be read for the answer; ``rank`` 0 is the best."""
+
+    source: str
+    start: int
+    end: int
+    rank: int
+    passage: Passage | None = None
+
+
+def coverage(question_terms: Sequence[str], text_terms: set[str], idf) -> float:
+    """IDF-weighted share of the question's terms that ``text_terms`` holds (0..1).
+
+    >>> coverage(["rebel", "captur", "town"], {"rebel", "town"}, lambda t: 1.0)
+    0.6666666666666666
+    """
+    total = sum(idf(t) for t in question_terms)
+    if not total:
+        return 0.0
+    return sum(idf(t) for t in question_terms if t in text_terms) / total
+
+
+def select_windows(question_terms: Sequence[str], passages: Sequence[Passage], docs: dict[str, Document], idf,
+                   count_tokens, *, budget: int, windows: int, passages_scanned: int = 6) -> list[ReadingWindow]:
+    """The ``windows`` best reading windows among the sentences of the first ``passages_scanned`` passages.
+
+    A sentence scores its coverage of the question (``coverage``) plus a third of what only its two
+    neighbours add, plus a small prior for the passage's retrieval rank; each chosen sentence is
+    widened by neighbours, alternately after and before, while the window stays within ``budget``
+    word pieces (``count_tokens``). A sentence already inside a chosen window is not chosen again.
+    """
+    scored: list[tuple[float, str, int, int]] = []
+    seen: set[tuple[str, int]] = set()
+    q = list(dict.fromkeys(question_terms))
+    for rank, p in enumerate(passages[:passages_scanned]):
+        doc = docs.get(p.source)
+        if doc is None:
+            continue
+        sents = sentence_spans(doc.text)
+        idx = [i for i, (a, b) in enumerate(sents) if a < p.end and b > p.start]
+        for i in idx:
+            if (p.source, i) in seen:
+                continue
+            seen.add((p.source, i))
+            own = _terms_of(doc.text, sents[i])
+            near = set()
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(sents):
+                    near |= _terms_of(doc.text, sents[j])
+            s = coverage(q, own, idf) + coverage(q, near - own, idf) / 3 + 0.05 / (1 + rank)
+            scored.append((s, p.source, i, rank))
+    scored.sort(key=lambda x: -x[0])
+    out: list[ReadingWindow] = []
+    taken: dict[str, list[tuple[int, int]]] = {}
+    by_source = {p.source: p for p in passages}
+    for _s, source, i, _rank in scored:
+        if len(out) >= windows:
+            break
+        sents = sentence_spans(docs[source].text)
+        a, b = sents[i]
+        if any(x <= a and b <= y for x, y in taken.get(source, [])):
+            continue
+        lo, hi = i, i
+        text = docs[source].text
+        grow, after = True, True
+        while grow:
+            grow = False
+            for j in ((hi + 1, lo - 1) if after else (lo - 1, hi + 1)):
+                if 0 <= j < len(sents) and count_tokens(text[sents[min(lo, j)][0] : sents[max(hi, j)][1]]) <= budget:
+                    lo, hi = min(lo, j), max(hi, j)
+                    grow, after = True, j < i
+                    break
+        a, b = sents[lo][0], sents[hi][1]
+        taken.setdefault(source, []).append((a, b))
+        out.append(ReadingWindow(source, a, b, len(out), by_source.get(source)))
+    return out
+
+
+def _terms_of(text: str, span: tuple[int, int]) -> set[str]:
+    return set(terms(text[span[0] : span[1]]))
+
+
+# --- features and the calibrated model ------------------------------------------------------------
+FEATURES = ("margin", "null", "coverage", "fits", "in_question", "length", "support")
+
+
+def features(margin: float, null: float, cov: float, fits: bool, in_question: float, n_words: int,
+             support: int) -> dict[str, float]:
+    """The feature vector of one candidate, by name (see ``FEATURES``).
+
+    margin: the reader's span score minus its "no answer" score in the window; null: the window's
+    "no answer" score; coverage: IDF-weighted share of the question's terms in the span's sentence
+    (what only its neighbours add counts a third); fits: the span looks like the type asked for
+    (``qa.spans.fits_kind``); in_question: share of the span's words that the question already has;
+    length: log of the span's words; support: log of 1 + the other windows giving the same answer.
+    (The window's retrieval rank was tried too: it helps on SQuAD, one short paragraph a document,
+    and costs right answers on news, where the answer often sits in the third or fourth window.)
+    """
+    return {"margin": margin, "null": null, "coverage": cov, "fits": float(fits), "in_question": in_question,
+            "length": math.log1p(n_words), "support": math.log1p(support)}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic model over ``FEATURES`` giving the probability a candidate is right; ``threshold``:
+    the answer is declined below it. Fitted by ``benchmarks/tune_answerer.py`` (SQuAD tune data)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    names: tuple[str, ...] = FEATURES
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(w * feats[n] for w, n in zip(self.weights, self.names, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Calibration:
+        names = tuple(d.get("features", FEATURES))
+        if set(names) - set(FEATURES):
+            raise ValueError(f"unknown features {sorted(set(names) - set(FEATURES))} in the calibration")
+        return cls(tuple(float(w) for w in d["weights"]), float(d["bias"]), float(d["threshold"]), names)
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.names), "weights": [round(w, 6) for w in self.weights],
+                "bias": round(self.bias, 6), "threshold": self.threshold}
+
+
+# A neutral model (the reader's margin alone) for weights shipped without a calibration.
+MARGIN_ONLY = Calibration(weights=(0.5,) + (0.0,) * (len(FEATURES) - 1), bias=-2.0, threshold=0.5)
+
+
+# --- the answerer ------------------------------------------------------------------------------------
+class ReaderAnswerer:
+    """The default answerer: the trained span reader over reading windows, decided by ``Calibration``.
 
     Args:
-        idf: IDF of a stemmed term in the corpus (unseen terms get the highest).
-        lowercase_vocab: words the corpus uses in lowercase; a capitalized sentence-initial word in it
-            is a common word, not a name.
-        name_vocab: words the corpus capitalizes in mid-sentence; a sentence-initial word outside
-            it ("Meanwhile", "Despite") is not a name.
-        min_support: share of the question's IDF-weighted terms the answer sentence must contain
-            (neighbouring sentences and title count half); below it the answerer declines.
-        known: the corpus vocabulary (stems). A name in the question that the corpus never uses
-            weighs double: unlike a common word it has no paraphrase, so the corpus does not cover it.
-        min_score: the answer's confidence (support + dense similarity + closeness to the
-            question's words + fit to the asked kind) below which it declines.
+        reader: the ``qa.reader.Reader`` (default: the shipped weights).
+        idf: a term's IDF in the corpus (``HybridRetriever.bm25.idf``); every term 1.0 if None.
+        calibration: the feature weights and decline threshold (default: the reader's ``reader.json``).
+        windows: reading windows read (in one batch; each ~15-25 ms on 2 CPU cores).
+        window_tokens: word pieces a window holds, question included.
+        spans_per_window: candidate spans taken from each window.
     """
 
-    name = "rules"
+    name = "reader"
 
-    def __init__(self, idf: Callable[[str], float], lowercase_vocab: set[str], name_vocab: set[str],
-                 min_support: float = 0.5, min_score: float = 0.78, max_sentences: int = 10,
-                 known: Container[str] = ()) -> None:
-        self.idf = idf
-        self.known = known
-        self.min_score = min_score
-        self.lower_vocab = lowercase_vocab
-        self.name_vocab = name_vocab
-        self.min_support = min_support
-        self.max_sentences = max_sentences
+    def __init__(self, reader=None, *, idf=None, calibration: Calibration | None = None, windows: int = 4,
+                 window_tokens: int = 160, spans_per_window: int = 3, max_alternatives: int = 3,
+                 threshold: float | None = None) -> None:
+        from .reader import Reader  # torch loads with the model, on first use
 
-    # --- sentences -------------------------------------------------------------------------
-    @staticmethod
-    @lru_cache(maxsize=4096)
-    def _doc_sentences(text: str) -> tuple[tuple[int, int], ...]:
-        return tuple(split_sentences(text))
+        self.reader = reader or Reader()
+        tuned = self.reader.tuned()
+        self.calibration = calibration or (Calibration.from_dict(tuned["calibration"]) if "calibration" in tuned
+                                           else MARGIN_ONLY)
+        if threshold is not None:
+            self.calibration = replace(self.calibration, threshold=threshold)
+        self.idf = idf or (lambda _t: 1.0)
+        self.windows = windows
+        self.window_tokens = window_tokens
+        self.spans_per_window = spans_per_window
+        self.max_alternatives = max_alternatives
 
-    def _sentences(self, q: Question, passages: list[Passage], docs: dict[str, Document]) -> list[_Sentence]:
-        weights = {t: self.idf(t) * (2.0 if t in q.names and t not in self.known else 1.0) for t in set(q.terms)}
-        total = sum(weights.values()) or 1.0
-        memo: dict[str, str | None] = {}
+    @property
+    def threshold(self) -> float:
+        return self.calibration.threshold
 
-        def term_of(st: str) -> str | None:  # the question term a token stem matches, if any
-            if st not in memo:
-                memo[st] = st if st in weights else next((t for t in weights if related(t, st)), None)
-            return memo[st]
+    def warm_up(self):
+        return self.reader.warm_up()
 
-        seen: dict[tuple[str, int], _Sentence] = {}
-        for rank, p in enumerate(passages):
-            doc = docs.get(p.source)
-            if doc is None:
-                continue
-            context = {term_of(t.stem) for t in _tokens(doc.title, 0)}
-            window = []  # sentences around the passage: a follow-on sentence often names the subject
-            for a, b in self._doc_sentences(doc.text):
-                if b > p.start - 600 and a < p.end + 300:
-                    toks = _tokens(doc.text[a:b], a)
-                    terms_here = [term_of(t.stem) for t in toks]
-                    window.append((a, b, toks, terms_here, set(terms_here) - {None}))
-            for n, (a, b, toks, terms_here, found) in enumerate(window):
-                if a < p.start or b > p.end:
-                    continue
-                near = context.union(*(w[4] for w in window[max(0, n - 2) : n + 2] if w[0] != a)) - found - {None}
-                own = sum(weights[t] for t in found) / total
-                coverage = own + 0.5 * sum(weights[t] for t in near) / total
-                score = coverage + 0.25 * max(p.dense, 0.0) + 0.02 / (1 + rank)
-                key = (p.source, a)
-                if key not in seen or seen[key].score < score:
-                    hits = tuple(weights[t] / total if t else 0.0 for t in terms_here)
-                    exact = tuple(t is not None and t == tok.stem for t, tok in zip(terms_here, toks, strict=False))
-                    seen[key] = _Sentence(p.source, a, b, doc.text[a:b], toks, hits, exact, tuple(terms_here),
-                                          coverage, own, frozenset(found), score)
-        return sorted(seen.values(), key=lambda s: -s.score)
+    # the steps, each usable alone (benchmarks/tune_answerer.py fits the calibration on `candidates`)
+    def reading_windows(self, question: Question, passages: Sequence[Passage], docs: dict[str, Document],
+                        n: int | None = None) -> list[ReadingWindow]:
+        from .reader import encode_text
 
-    # --- candidate spans -------------------------------------------------------------------
-    @staticmethod
-    def _proximity(s: _Sentence, a: int, b: int) -> float:
-        """How much of the question sits close to the span: IDF-weighted, decaying with distance."""
-        inside = [i for i, t in enumerate(s.toks) if a <= t.start < b]
-        if not inside:
-            return 0.0
-        lo, hi = inside[0], inside[-1]
-        best: dict[str, float] = {}  # each question term counts once, at its nearest occurrence
-        for i, (w, t) in enumerate(zip(s.hits, s.term_at, strict=False)):
-            if w and not lo <= i <= hi:
-                d = lo - i if i < lo else i - hi
-                best[t] = max(best.get(t, 0.0), w / (1.0 + (d - 1) / 3.0))
-        return min(1.0, sum(best.values()))
+        q_len = len(encode_text(question.text)[0])
+        budget = max(32, self.window_tokens - min(q_len, 64) - 3)
+        return select_windows(question.terms or tuple(terms(question.text)), passages, docs, self.idf,
+                              lambda s: len(encode_text(s)[0]), budget=budget, windows=n or self.windows)
 
-    def _in_question(self, q: Question, toks: list[_Tok]) -> bool:
-        """The span only repeats the question (its words, or the acronym of a name in it)."""
-        if len(toks) == 1 and toks[0].text.isupper() and len(toks[0].text) >= 2:
-            for m in re.finditer(r"(?:[A-Z][\w’'-]*\s+){1,5}[A-Z][\w’'-]*", q.text):
-                if "".join(w[0] for w in m.group().split()) == toks[0].text:
-                    return True
-        qs = set(q.terms) | set(q.focus)
-        content = [t for t in toks if t.text.lower() not in STOPWORDS]
-        return bool(content) and all(t.stem in qs for t in content)
-
-    def _numbers(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
-        # "how many tanks": a sentence that never mentions tanks cannot say how many
-        need = [f for f in q.focus if f not in _GENERIC_UNITS]
-        if need and not any(related(f, t.stem) for f in need for t in s.toks):
+    def read(self, question: Question, windows: Sequence[ReadingWindow], docs: dict[str, Document]) -> list[list]:
+        """The reader's best spans (``qa.reader.Span``, offsets into the window) of each window, in one batch."""
+        if not windows:
             return []
-        out = []
-        qtext = q.text.lower()
-        for m in _NUM.finditer(s.text):
-            a, b = s.start + m.start(), s.start + m.end()
-            raw = m.group()
-            if _YEAR.fullmatch(raw.strip()) and "year" not in q.focus:
-                continue
-            before = s.text[max(0, m.start() - 12) : m.start()]
-            after = s.text[m.end() : m.end() + 12]
-            if re.search(rf"{_MONTH}\s*$", before) or re.match(rf"\s*{_MONTH}", after):
-                continue  # part of a date
-            prev = re.search(r"([A-Z][\w’'\-]*)\s+$", before)
-            if prev and m.start() - len(prev.group()) > 0 and not re.match(r"(?:[A-Z][a-z]?\.?)$", prev.group(1)) \
-                    and prev.group(1).lower() not in STOPWORDS:
-                continue  # an identifier ("Division 7", "Resolution 242"), not a quantity
-            digits = re.findall(r"\d[\d,]*", raw)
-            if digits and any(d in qtext for d in digits):
-                continue
-            bonus = 0.0
-            # the unit: following words the question names ("riot police") or a unit word
-            toks_after = [t for t in s.toks if t.start >= b][:4]
-            ext = b
-            for t in toks_after:
-                if s.text[ext - s.start : t.start - s.start].strip(" -") != "" and ext != b:
-                    break
-                if t.stem in q.focus or t.stem in _UNITS:
-                    ext = t.end
-                    bonus = min(0.4, bonus + (0.25 if t.stem in q.focus else 0.1))
-                    continue
-                if t.text.lower() in STOPWORDS or ext != b:
-                    break
-                # an adjective before the unit ("riot police" written "armed riot police")
-                nxt = next((u for u in toks_after if u.start > t.start), None)
-                if nxt is not None and nxt.stem in q.focus:
-                    continue
-                break
-            if q.focus and bonus == 0.0 and not set(q.focus) <= _GENERIC_UNITS:
-                bonus -= 0.15  # "how many tanks" answered by a number of something else
-            out.append((a, ext, bonus))
-        return out
+        texts = [docs[w.source].text[w.start : w.end] for w in windows]
+        return self.reader.top_spans(question.text, texts, k=self.spans_per_window)
 
-    def _dates(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
+    def candidates(self, question: Question, windows: Sequence[ReadingWindow], docs: dict[str, Document],
+                   calibrate: bool = True, spans: list[list] | None = None) -> list[Candidate]:
+        """Every window's best spans (``spans`` if already read), completed, with their features and
+        confidence, best first: the reader's margin ranks them (measured on news_dev and SQuAD, ranking
+        by the calibrated probability instead picked fewer right answers on news)."""
+        found = self.read(question, windows, docs) if spans is None else spans
+        q_words = content_words(question.text)
+        raw = []
+        for w, window_spans in zip(windows, found, strict=True):
+            doc = docs[w.source]
+            for s in window_spans:
+                a, b = self.complete(question, doc.text, w.start + s.start, w.start + s.end)
+                raw.append((w, s, a, b))
+        if not raw:
+            return []
+        q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
         out = []
-        want_year = "year" in q.text.lower()
-        for m in _DATE.finditer(s.text):
-            raw = m.group()
-            if raw.lower() in q.text.lower():
-                continue
-            has_year = bool(_YEAR.search(raw))
-            if want_year and not has_year:
-                continue
-            bonus = 0.15 if re.search(r"\d", raw) else 0.0
-            out.append((s.start + m.start(), s.start + m.end(), bonus))
-        return out
+        for w, s, a, b in raw:
+            doc = docs[w.source]
+            text = collapse_whitespace(doc.text[a:b])
+            words = content_words(text)
+            support = len({x.source + str(x.start) for x, _s, xa, xb in raw
+                           if x is not w and same_answer(collapse_whitespace(doc.text[a:b]),
+                                                         collapse_whitespace(docs[x.source].text[xa:xb]))})
+            cov = self._coverage(q_terms, doc.text, a, b)
+            f = features(s.margin, s.null, cov, fits_kind(question.kind, text),
+                         len(words & q_words) / len(words) if words else 1.0, len(text.split()), support)
+            out.append(Candidate(w.source, a, b, text, 0.0, f, w.passage))
+        if calibrate:
+            out = [replace(c, confidence=self.calibration.probability(c.features)) for c in out]
+        # the reader ranks (its margin over "no answer"); the calibration only says how sure that is. A
+        # figure or a date is asked for by its form: a span without one does not come first
+        strict = question.kind in (NUMBER, DATE)
+        return _dedupe(sorted(out, key=lambda c: (strict and not c.features["fits"], -c.features["margin"])))
 
-    def _is_name(self, t: _Tok, first_in_sentence: bool) -> bool:
-        w = t.text
-        if any(ch.isdigit() for ch in w) and (any(ch.isupper() for ch in w) or re.fullmatch(r"\d+(st|nd|rd|th)", w)):
-            return True  # "F-16", "A1", "3rd Division"
-        if not w[0].isupper():
-            return False
-        if w.isupper() and len(w) >= 2:
-            return True
-        low = w.lower()
-        if low in STOPWORDS:
-            return False
-        if first_in_sentence and (low in self.lower_vocab or w not in self.name_vocab):
-            return False
-        return True
+    def _coverage(self, q_terms: list[str], text: str, a: int, b: int) -> float:
+        """Coverage of the question by the sentence(s) of ``text[a:b]``, what only neighbours add a third."""
+        sents = sentence_spans(text)
+        idx = [i for i, (x, y) in enumerate(sents) if x < b and y > a]
+        if not idx:
+            return 0.0
+        own = set().union(*(_terms_of(text, sents[i]) for i in idx))
+        near = set()
+        for j in (idx[0] - 1, idx[-1] + 1):
+            if 0 <= j < len(sents):
+                near |= _terms_of(text, sents[j])
+        return coverage(q_terms, own, self.idf) + coverage(q_terms, near - own, self.idf) / 3
 
     @staticmethod
-    def _appositive_label(s: _Sentence, k0: int, k1: int) -> float:
-        """A title set off by commas beside the name ("Dutch Foreign Minister, Jan de Vries," or
-        "Jan de Vries, Foreign Minister of the Netherlands,"): how much of the question it carries."""
-        best = 0.0
-        text, toks = s.text, s.toks
-        for lo, _hi in ((None, k0), (k1, None)):
-            if lo is None:  # segment before: back to the previous comma
-                if k0 == 0 or "," not in text[toks[k0 - 1].end - s.start : toks[k0].start - s.start]:
-                    continue
-                j = k0 - 1
-                while j > 0 and "," not in text[toks[j - 1].end - s.start : toks[j].start - s.start]:
-                    j -= 1
-                seg = (j, k0)
-            else:
-                if k1 >= len(toks) or "," not in text[toks[k1 - 1].end - s.start : toks[k1].start - s.start]:
-                    continue
-                j = k1 + 1
-                while j < len(toks) and "," not in text[toks[j - 1].end - s.start : toks[j].start - s.start]:
-                    j += 1
-                seg = (k1, j)
-            if seg[1] - seg[0] <= 7 and any(toks[n].text.lower() in _TITLES for n in range(*seg)):
-                best = max(best, 0.1 + 0.4 * _share(s, *seg))
-        return best
-
-    def _names(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
-        """Runs of capitalized words (with name particles such as al-, bin, of) in the sentence."""
-        toks = list(s.toks)
-        # glue the pieces of "F-16" and "al-Bashir" back: pieces were split on - and '
-        out = []
-        i = 0
-        while i < len(toks):
-            if not self._is_name(toks[i], i == 0):
-                i += 1
-                continue
-            j = i + 1
-            while j < len(toks):
-                gap = s.text[toks[j - 1].end - s.start : toks[j].start - s.start]
-                if gap not in ("", " ", "-", "’", "'") or "’s" in gap:
-                    break
-                if self._is_name(toks[j], False) or (gap == "-" and toks[j].text[0].isdigit()) or (
-                        gap in ("’", "'") and toks[j].text not in ("s", "t")):  # "O’Brien", not "Chad’s"
-                    j += 1
-                elif toks[j].text.lower() in _CONNECT and j + 1 < len(toks) and self._is_name(toks[j + 1], False):
-                    j += 2
-                else:
-                    break
-            run = toks[i:j]
-            # possessive: "Syria’s" ends the name before the ’s
-            while run and run[-1].text.lower() == "s" and s.text[run[-1].start - s.start - 1] in "’'":
-                run = run[:-1]
-            # titles: "Dutch Foreign Minister Jan de Vries" -> "Jan de Vries"
-            label_bonus = 0.0
-            if q.kind == PERSON:
-                of = next((n for n, t in enumerate(run) if t.text.lower() == "of"), None)
-                if of is not None and of > 0 and run[of - 1].text.lower() in _TITLES:
-                    # "Secretary of State Jane Roe": the title's object is part of the title
-                    k = of + 1
-                    while k < len(run) and run[k].text.lower() in _TITLES | _TITLE_OBJECTS:
-                        k += 1
-                    if k < len(run):
-                        k0 = toks.index(run[0])
-                        label_bonus = 0.1 + 0.4 * _share(s, k0, k0 + k)
-                    run = run[k:]
-                elif of is not None:
-                    run = run[:of]  # "Bishop John Doe of Lyon" -> the person
-            if q.kind == PERSON and run:
-                k = max((n for n, t in enumerate(run) if t.text.lower() in _TITLES), default=-1)
-                if 0 <= k < len(run) - 1:
-                    # the label before the name ("Iranian Foreign Minister") says whose name it is
-                    k0 = toks.index(run[0])
-                    label_bonus = 0.1 + 0.4 * _share(s, k0, k0 + k + 1)
-                    run = run[k + 1 :]
-            while run and run[0].text.lower() in _CONNECT | {"the"}:
-                run = run[1:]
-            label_only = all(_CALENDAR.match(t.text) or t.text.lower() in _TITLES or
-                             (q.kind == PERSON and _is_title(t.text)) for t in run)
-            if run and not label_only and not self._in_question(q, run):
-                a, b = run[0].start, run[-1].end
-                bonus = label_bonus
-                # the class noun right after the name: "Gander international airport"
-                after = [t for t in toks if t.start >= b][:3]
-                for t in after:
-                    if t.stem in q.focus and s.text[b - s.start : t.start - s.start] in (" ", "-"):
-                        b = t.end
-                        bonus += 0.2
-                    else:
-                        break
-                if any(t.stem in q.focus for t in run):
-                    bonus += 0.2
-                k0 = toks.index(run[0])
-                k1 = k0 + len(run)
-                bonus -= 0.3 * sum(1 for n in range(k0, k1) if s.hits[n] and toks[n].stem not in q.focus) / len(run)
-                # a class noun just before the name: "the Malian capital Bamako", "the village of Ellis"
-                lead = [t.stem for t in toks[max(0, k0 - 3) : k0] if t.text.lower() not in ("of", "the")][-1:]
-                if lead and lead[0] in _KIND_NOUNS.get(q.kind, ()):
-                    bonus += 0.15
-                if q.kind == ENTITY and re.search(r"\b(called|named|dubbed|known as)\W*$",
-                                                  s.text[max(0, a - s.start - 20) : a - s.start]):
-                    bonus += 0.3  # "dubbed “Operation ...”"
-                if q.kind == PERSON:
-                    bonus += 0.1 * (len(run) >= 2) + max(0.0, self._appositive_label(s, k0, k1) - label_bonus)
-                    if q.text.lower().startswith("whose") and k0 >= 2 and toks[k0 - 1].text == "of" and s.hits[k0 - 2]:
-                        bonus += 0.3  # "whose lieutenant?" -> "a lieutenant of <name>"
-                    if any(t.text in _CLASS_NOUNS[ORG] or t.text in _CLASS_NOUNS[PLACE] for t in run):
-                        bonus -= 0.2  # "Popular Mobilization Forces" is not a person
-                elif q.kind in _CLASS_NOUNS and any(t.text in _CLASS_NOUNS[q.kind] for t in run):
-                    bonus += 0.15  # "Popular Mobilization Forces" for "which militia"
-                before = s.text[max(0, a - s.start - 16) : a - s.start].lower()
-                if q.kind == PLACE and re.search(r"\b(in|at|near|to|from|of|village of|town of|city of)\s+$", before):
-                    bonus += 0.1
-                out.append((a, b, bonus))
-            i = max(j, i + 1)
-        if q.plural:  # lists: "Ghent and Bruges"
-            for x, y in zip(out, out[1:], strict=False):
-                between = s.text[x[1] - s.start : y[0] - s.start]
-                if re.fullmatch(r",?\s*(and|,)\s*", between):
-                    out.append((x[0], y[1], max(x[2], y[2]) + 0.1))
-        return out
-
-    def _phrases(self, q: Question, s: _Sentence) -> list[tuple[int, int, float]]:
-        """Stretches between words the question mentions (its open slot), trimmed to content words."""
-        toks = s.toks
-        n = len(toks)
-        # only exact matches split a phrase: "withdrawal of Turkish forces" survives a question on "Turkey"
-        anchors = [-1] + [i for i, e in enumerate(s.exact) if e] + [n]
-        out = []
-        for x in range(len(anchors) - 1):
-            for y in range(x + 1, min(x + 4, len(anchors))):
-                i, j = anchors[x] + 1, anchors[y]
-                if j - i < 1:
-                    continue
-                lo, hi = toks[i].start - s.start, toks[j - 1].end - s.start
-                inner = s.text[lo:hi]
-                if re.search(r"[;:()\[\]—–]|\s-\s", inner):
-                    continue
-                run = list(toks[i:j])
-                if anchors[y] == n or anchors[x] == -1:  # open-ended: stop at the clause boundary
-                    cut = [m.start() + lo for m in re.finditer(r",", inner)]
-                    if cut and anchors[y] == n:
-                        run = [t for t in run if t.end - s.start <= cut[0]]
-                    elif cut:
-                        run = [t for t in run if t.start - s.start > cut[-1]]
-                while run and (run[0].text.lower() in STOPWORDS or run[0].text.lower() in _REPORTING
-                               or (run[0].text == "s" and s.text[run[0].start - s.start - 1] in "’'")):
-                    run = run[1:]
-                while run and run[-1].text.lower() in STOPWORDS | _REPORTING:
-                    run = run[:-1]
-                if not run or len(run) > 14:
-                    continue
-                k = len(run)
-                inside = sum(1 for t in run if s.exact[toks.index(t)])
-                commas = s.text[run[0].start - s.start : run[-1].end - s.start].count(",")
-                bonus = (0.15 * (anchors[x] >= 0) + 0.15 * (anchors[y] < n) - 0.02 * max(0, k - 8)
-                         - 0.08 * (k == 1) - 0.1 * inside - 0.2 * commas)
-                before = s.text[: run[0].start - s.start].rstrip()
-                after = s.text[run[-1].end - s.start :].lstrip()
-                if before.endswith(",") and after.startswith(","):
-                    bonus -= 0.1  # an aside between commas rarely answers "what did X do"
-                # the open slot of "what has X vowed to do?" is the object right after the verb
-                if anchors[x] >= 0 and toks[anchors[x]].text.islower() and toks.index(run[0]) - anchors[x] <= 2:
-                    bonus += 0.2
-                out.append((run[0].start, run[-1].end, bonus))
-        return out
-
-    @staticmethod
-    def _reasons(s: _Sentence) -> list[tuple[int, int, float]]:
-        """Clauses that give a cause: "in response to ...", "because ...", "to ..." (purpose)."""
-        out = []
-        for m in _CAUSE.finditer(s.text):
-            end = re.search(r"[,;:.!?]|\s[—–-]\s|$", s.text[m.end() :])
-            b = m.end() + (end.start() if end else 0)
-            words = s.text[m.start() : b].split()
-            if 2 <= len(words) <= 20:
-                out.append((s.start + m.start(), s.start + min(b, m.start() + len(" ".join(words[:20])) + 1),
-                            0.3 if m.group(1).lower() != "to" else 0.1))
-        return out
-
-    def _candidates(self, q: Question, s: _Sentence) -> list[_Candidate]:
-        if q.kind == NUMBER:
-            spans = self._numbers(q, s)
-        elif q.kind == DATE:
-            spans = self._dates(q, s)
-        elif q.kind in (PERSON, PLACE, ORG, ENTITY):
-            spans = self._names(q, s)
-            if q.kind == ENTITY:
-                spans += [(a, b, w - 0.4) for a, b, w in self._phrases(q, s)]
-        elif q.kind == REASON:
-            spans = self._reasons(s)
-        else:
-            spans = self._phrases(q, s) + [(a, b, w - 0.2) for a, b, w in self._names(q, s)]
-        out = []
-        for a, b, bonus in spans:
-            text = s.text[a - s.start : b - s.start].strip(" ,.;:")
-            if not text:
-                continue
-            a = s.start + s.text.index(text, a - s.start)
-            score = s.score + 0.35 * self._proximity(s, a, a + len(text)) + bonus
-            out.append(_Candidate(s.source, a, a + len(text), text, score, s))
-        return out
-
-    # --- the answer ------------------------------------------------------------------------
-    def rank(self, q: Question, passages: list[Passage], docs: dict[str, Document]
-             ) -> tuple[list[_Sentence], list[_Candidate]]:
-        """The sentences that support enough of the question, and the typed answer candidates in
-        them, best first (below ``min_score`` none)."""
-        sentences = self._sentences(q, passages, docs)[: self.max_sentences]
-        supported = [s for s in sentences if s.coverage >= self.min_support]
-        cands = sorted((c for s in supported for c in self._candidates(q, s)), key=lambda c: -c.score)
-        if cands and cands[0].score < self.min_score:
-            cands = []
-        return supported, cands
+    def complete(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
+        """The reader's span made whole: edges trimmed, a number's unit and qualifier, a person's full name."""
+        a, b = trim_span(text, start, end)
+        if re.search(r"\d", text[a:b]) or question.kind == NUMBER:
+            a, b = complete_number(text, a, b)
+        if question.kind == PERSON and len(text[a:b].split()) == 1:  # a surname alone: the whole name
+            a, b = widen_name(text, a, b, STOPWORDS)
+        return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
-        supported, cands = self.rank(question, passages, docs)
-        return self.decide(question, supported, cands, passages, docs)
-
-    def decide(self, q: Question, supported: list[_Sentence], cands: list[_Candidate], passages: list[Passage],
-               docs: dict[str, Document]) -> Answer:
-        """The answer from ranked candidates: the best, the sources that agree, differing numbers."""
-        if not cands:
-            why = ("the articles do not seem to say: no passage supports enough of the question"
-                   if not supported else f"the best passages do not contain a {q.kind} that answers it")
-            return Answer(question=q.text, text="", abstained=True, passages=tuple(passages), kind=q.kind,
-                          message=why)
-        best = cands[0]
-        agreeing = [best]
-        others: list[_Candidate] = []
-        for c in cands[1:]:
-            if c.source == best.source or c.score < best.score - 0.35:
-                continue
-            if same_answer(c.text, best.text):
-                if all(x.source != c.source for x in agreeing):
-                    agreeing.append(c)
-            elif (q.kind in (NUMBER, DATE) and c.sentence.coverage >= max(self.min_support, 0.8 * best.sentence.coverage)
-                  and _same_unit(c.text, best.text)
-                  and all(x.source != c.source and not same_answer(x.text, c.text) for x in others + agreeing)):
-                others.append(c)
-        main = self._to_answer(q, best, agreeing, docs, passages)
-        alts = tuple(self._to_answer(q, c, [c], docs, ()) for c in others[:3])
-        return replace(main, alternatives=alts)
-
-    @staticmethod
-    def _to_answer(q: Question, c: _Candidate, support: list[_Candidate], docs: dict[str, Document],
-                   passages) -> Answer:
-        cites = []
-        for x in support:
-            d = docs[x.source]
-            s = x.sentence
-            cites.append(Citation(source=x.source, title=d.title, date=d.date, start=s.start, end=s.end, quote=s.text))
-        return Answer(question=q.text, text=c.text, abstained=False, quote=c.sentence.text, citations=tuple(cites),
-                      passages=tuple(passages), score=round(c.score, 4), start=c.start, end=c.end, kind=q.kind)
+        windows = self.reading_windows(question, passages, docs)
+        ranked = self.candidates(question, windows, docs)
+        return assemble(question, ranked, docs, passages, threshold=self.threshold,
+                        max_alternatives=self.max_alternatives)
 
 
-__all__ = ["Answerer", "RuleAnswerer", "same_answer"]
+def _dedupe(ranked: list[Candidate]) -> list[Candidate]:
+    """One candidate per document span (several windows can hold the same words)."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for c in ranked:
+        key = (c.source, c.start, c.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+__all__ = ["Answerer", "Calibration", "Candidate", "FEATURES", "ReaderAnswerer", "ReadingWindow", "assemble",
+           "coverage", "features", "same_answer", "select_windows"]

@@ -13,7 +13,7 @@ from .errors import QAError
 def _bot(args):
     from .pipeline import QA
 
-    return QA(corpus=args.corpus, index_dir=args.index, show_progress=not args.quiet, answerer=args.answerer)
+    return QA(corpus=args.corpus, index_dir=args.index, show_progress=not args.quiet)
 
 
 def _cmd_index(args) -> int:
@@ -81,10 +81,19 @@ def _cmd_train_reader(args) -> int:
 
     cfg = TrainConfig(epochs=args.epochs, limit=args.limit, max_steps=args.max_steps, batch_size=args.batch_size,
                       lr=args.lr, max_len=args.max_len, threads=args.threads, seed=args.seed, hard_rate=args.hard_rate,
+                      removed_rate=args.removed_rate, distractor_rate=args.distractor_rate,
+                      init=Path(args.init) if args.init else None,
                       data_dir=Path(args.data) if args.data else None,
                       checkpoint_dir=Path(args.checkpoints) if args.checkpoints else None,
                       **({"out": Path(args.out)} if args.out else {}))
     train(cfg)
+    return 0
+
+
+def _cmd_export_reader(args) -> int:
+    from .reader import export_int8
+
+    print(f"wrote {export_int8(args.weights)}")
     return 0
 
 
@@ -94,9 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", help="folder of .txt/.md/.html articles (default: seeds/)")
     common.add_argument("--index", help="index folder (default: index/)")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    common.add_argument("--answerer", choices=("rules", "reader", "reader-only"), default=None,
-                        help="rules (default; no model), reader (the trained reader checked by the rules) "
-                             "or reader-only (env QA_ANSWERER)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("index", parents=[common], help="build or update the index")
     s.set_defaults(func=_cmd_index)
@@ -119,10 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-len", type=int, default=192, help="word pieces a training window holds")
     s.add_argument("--hard-rate", type=float, default=0.0,
                    help="share of questions also trained against their best BM25 paragraph lacking the answer")
+    s.add_argument("--removed-rate", type=float, default=0.0,
+                   help="share of questions also trained against their paragraph with the answer's sentences removed")
+    s.add_argument("--distractor-rate", type=float, default=0.1,
+                   help="share of questions also trained against another paragraph of their article")
+    s.add_argument("--init", default=None, help="continue training these reader weights (default: the base MiniLM)")
     s.add_argument("--threads", type=int, default=2)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--checkpoints", default="build/reader-train", help="per-epoch weights ('' for none)")
     s.set_defaults(func=_cmd_train_reader)
+    s = sub.add_parser("export-reader", help="write the reader's int8 ONNX model beside its weights")
+    s.add_argument("--weights", default=None, help="weights folder (default: qa/models/reader)")
+    s.set_defaults(func=_cmd_export_reader)
     return p
 
 

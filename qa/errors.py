@@ -20,3 +20,7 @@ class QuestionError(QAError, ValueError):
 
 class IndexStoreError(QAError):
     """The index on disk cannot be used and cannot be rebuilt (e.g. not writable)."""
+
+
+class ReaderError(QAError):
+    """The trained reader's weights are missing or damaged."""

@@ -10,22 +10,15 @@ sources.
 from __future__ import annotations
 
 import json
-import re
-import string
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .datatypes import Answer
+from .text import collapse_whitespace, squad_normalize
 
-
-def normalize(s: str) -> str:
-    """SQuAD's official answer normalization."""
-    s = s.lower().replace("’", "'")
-    s = "".join(ch for ch in s if ch not in set(string.punctuation))
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
+normalize = squad_normalize
 
 
 def is_correct(prediction: str, golds: list[str]) -> bool:
@@ -77,14 +70,19 @@ def _history(row: dict) -> list[tuple[str, str]]:
 
 
 def check_citations(ans: Answer, docs: dict, gold_sources: Iterable[str]) -> tuple[int, int]:
-    """(citations, citations that are verbatim at their offsets and, if gold is given, from a gold source)."""
+    """(citations, citations that are verbatim at their offsets and, if gold is given, from a gold source).
+
+    A quote is verbatim when it is the cited article's text at its offsets; the answer must lie in the
+    first one (compared with whitespace collapsed: wire copy breaks lines inside an answer); other
+    sources that agree may word it their own way ("twelve" for "12")."""
     gold = set(gold_sources)
     n = ok = 0
     for a in (ans, *ans.alternatives):
-        for c in a.citations:
+        for k, c in enumerate(a.citations):
             n += 1
             doc = docs.get(c.source)
-            verbatim = doc is not None and doc.text[c.start : c.end] == c.quote and a.text in c.quote
+            verbatim = (doc is not None and doc.text[c.start : c.end] == c.quote
+                        and (k > 0 or collapse_whitespace(a.text) in collapse_whitespace(c.quote)))
             if verbatim and (not gold or c.source in gold or a is not ans):
                 ok += 1
     return n, ok

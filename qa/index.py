@@ -37,7 +37,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks follow hard-wrapped sentences across line breaks
 MANIFEST = "manifest.json"
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 
-from .answering import Answerer, RuleAnswerer
+from .answering import Answerer
 from .conversation import resolve
 from .datatypes import Answer, Document, UpdateReport
 from .embedding import MiniLMEmbedder
-from .errors import QAError
 from .index import IndexStore, LoadedIndex, sync_index
 from .question import analyse, validate
 from .reading import read_corpus
@@ -19,8 +17,6 @@ from .retrieval import HybridRetriever
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-# a capitalized word after a lowercase word or a comma: a name, not a sentence start
-_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][\w]*")
 
 
 class QA:
@@ -78,21 +74,10 @@ class QA:
                     self.warm_up()
 
     def _make_answerer(self, docs: dict[str, Document], retriever: HybridRetriever) -> Answerer:
-        if self.settings.answerer not in ("reader", "rules", "reader-only"):
-            raise QAError(f"unknown answerer '{self.settings.answerer}': use 'rules', 'reader' or "
-                          "'reader-only' (QA_ANSWERER)")
-        lower: set[str] = set()
-        names: set[str] = set()
-        for d in docs.values():
-            lower.update(re.findall(r"\b[a-z][a-z’'\-]+\b", d.text))
-            names.update(_MID_SENTENCE_NAME.findall(d.text))
-        rules = RuleAnswerer(retriever.bm25.idf, lower, names, min_support=self.settings.min_support,
-                             known=retriever.bm25.vocab)
-        if self.settings.answerer == "rules":
-            return rules
-        from .reader import ReaderAnswerer  # torch loads here, not on `import qa`
+        from .answering import ReaderAnswerer  # the model loads with the reader, not on `import qa`
+        from .reader import Reader
 
-        answerer = ReaderAnswerer(rules=rules if self.settings.answerer == "reader" else None)
+        answerer = ReaderAnswerer(Reader(self.settings.reader_dir), idf=retriever.bm25.idf)
         answerer.warm_up()
         return answerer
 

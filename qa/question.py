@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .lexical import STOPWORDS, stem, terms
+from .text import STOPWORDS, stem, terms
 
 NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
     "number", "date", "person", "place", "org", "entity", "phrase", "reason")
@@ -20,7 +20,9 @@ PERSON_NOUNS = frozenset("""minister leader president spokesperson spokesman spo
 official bishop chief envoy king queen prince emir person man woman lieutenant governor mayor founder
 ceo director secretary ambassador journalist analyst reporter author chairman premier diplomat cleric
 imam priest pope officer soldier politician candidate judge lawyer activist negotiator monitor head
-deputy adviser advisor successor predecessor father mother son daughter brother wife husband""".split())
+deputy adviser advisor successor predecessor father mother son daughter brother wife husband congressman
+congresswoman senator lawmaker legislator speaker executive economist banker trader investor manager
+chancellor dealer broker player coach actor actress singer writer scientist professor student doctor""".split())
 PLACE_NOUNS = frozenset("""city town village country province region area airport airbase base highway road
 route border capital district neighborhood neighbourhood state island river port prison hospital
 university school street square continent location place site crossing camp governorate countryside
@@ -104,16 +106,24 @@ def analyse(text: str) -> Question:
     'number'
     >>> analyse("Which military airport fell?").kind
     'place'
+    >>> analyse("Which pipeline was shut when the river flooded?").kind  # the first wh-word asks
+    'entity'
+    >>> analyse("What is the name of the official who resigned?").kind
+    'person'
     """
     low = text.lower()
-    words = re.findall(r"[a-z0-9’'\-]+", low)
+    # the question's own wh-word is its first one: "Which line was cut when the river flooded?" asks
+    # "which", not "when"; a leading preposition ("In which ...", "On what date ...") is skipped
+    first = re.search(r"\b(how|what|which|who|whom|whose|when|where|why)\b", low)
+    tail = low[first.start() :] if first else low
+    words = re.findall(r"[a-z0-9’'\-]+", tail)
     kind = PHRASE
     focus: list[str] = []
     plural = False
-    m = _NUMBER_Q.search(low)
+    m = _NUMBER_Q.match(tail)
     if m:
         kind = NUMBER
-        rest = low[m.end() :].split()
+        rest = tail[m.end() :].split()
         attr = m.group(3)  # "what is the population of"
         if attr and attr not in ("number", "total", "amount", "size", "share", "percentage"):
             focus.append(attr.split()[-1])
@@ -125,40 +135,41 @@ def analyse(text: str) -> Question:
             if w in _AUX or w in STOPWORDS:
                 break
             focus.append(w)
-    elif _DATE_Q.search(low):
+    elif _DATE_Q.match(tail):
         kind = DATE
-    elif re.search(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", low):
+    elif re.match(r"(who|whom|whose)\b", tail):
         kind = PERSON
-    elif re.search(r"^where\b|\bwhere\b", low):
+    elif re.match(r"where\b", tail):
         kind = PLACE
-    elif re.search(r"^why\b|\bwhy\b|\bfor what reason\b|\bwhat (was|is) the reason\b", low):
+    elif re.match(r"why\b", tail) or re.search(r"\bfor what reason\b|\bwhat (was|is) the reason\b", low):
         kind = REASON
-    else:
-        wh = next((i for i, w in enumerate(words) if w in ("which", "what")), None)
-        if wh is not None:
-            head = _head_phrase(words, wh)
-            # the head noun is the first word that names a class; else the phrase's last word
-            classes = _STEMMED["person"] | _STEMMED["place"] | _STEMMED["org"] | _STEMMED["date"]
-            cut = next((j for j, w in enumerate(head) if stem(w) in classes), None)
-            if cut is not None:
-                head = head[: cut + 1]
-            if head:
-                focus = head
-                noun = head[-1]
-                plural = noun.endswith("s") and not noun.endswith("ss")
-                n = stem(noun)
-                if n in _STEMMED["person"]:
-                    kind = PERSON
-                elif n in _STEMMED["place"]:
-                    kind = PLACE
-                elif n in _STEMMED["org"]:
-                    kind = ORG
-                elif n in _STEMMED["date"]:
-                    kind = DATE
-                else:  # "which system", "what system": a named thing
-                    kind = ENTITY
-            if words[wh] == "which" and kind == PHRASE:
+    elif words and words[0] in ("which", "what"):
+        head = _head_phrase(words, 0)
+        named = re.match(r"what (is|was|are|were) the (name|names) of (the |a |an )?", tail)
+        if not head and named:  # "what is the name of the official who ..." asks for an official
+            head = _head_phrase(["what", *tail[named.end() :].split()], 0)
+        # the head noun is the first word that names a class; else the phrase's last word
+        classes = _STEMMED["person"] | _STEMMED["place"] | _STEMMED["org"] | _STEMMED["date"]
+        cut = next((j for j, w in enumerate(head) if stem(w) in classes), None)
+        if cut is not None:
+            head = head[: cut + 1]
+        if head:
+            focus = head
+            noun = head[-1]
+            plural = noun.endswith("s") and not noun.endswith("ss")
+            n = stem(noun)
+            if n in _STEMMED["person"]:
+                kind = PERSON
+            elif n in _STEMMED["place"]:
+                kind = PLACE
+            elif n in _STEMMED["org"]:
+                kind = ORG
+            elif n in _STEMMED["date"]:
+                kind = DATE
+            else:  # "which system", "what system": a named thing
                 kind = ENTITY
+        if words[0] == "which" and kind == PHRASE:
+            kind = ENTITY
     ts = tuple(t for t in terms(text) if t not in _STEMMED["question"])
     # names in the question ("Dutch" in "Which Dutch foreign minister") qualify the answer; they are
     # not the class noun the answer is an instance of

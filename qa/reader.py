@@ -1,4 +1,4 @@
-"""The trained extractive reader: a span head on MiniLM, and the answerer built on it.
+"""The trained extractive reader: a span head on MiniLM, and ``extract`` over a passage you give.
 
 A question and a passage go in as ``[CLS] question [SEP] passage window [SEP]``; the model gives
 every token a start and an end logit. The answer is the best span of passage tokens (its score is
@@ -15,41 +15,28 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .datatypes import Answer, Citation, Document, Passage
+from .datatypes import Answer, Document
 from .embedding import model_path
-from .errors import QAError
+from .errors import QAError, ReaderError
+from .text import content_words, wordpiece_tokenizer
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "reader"
 WEIGHTS = "model.safetensors"
 
 
-class ReaderError(QAError):
-    """The reader's weights are missing or damaged."""
-
-
 # --- tokens and windows ---------------------------------------------------------------------------
-@lru_cache(maxsize=4)
 def tokenizer(folder: str | None = None):
-    """The uncased WordPiece tokenizer (``tokenizers`` fast tokenizer) of MiniLM, without specials."""
-    from tokenizers import Tokenizer
-
-    folder = Path(folder) if folder else MODEL_DIR
-    path = folder / "tokenizer.json"
-    if not path.exists():
-        path = model_path() / "tokenizer.json"
-    tok = Tokenizer.from_file(str(path))
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
+    """The uncased WordPiece tokenizer of MiniLM (the reader's own copy if its folder has one)."""
+    path = (Path(folder) if folder else MODEL_DIR) / "tokenizer.json"
+    return wordpiece_tokenizer(str(path) if path.exists() else None)
 
 
 @dataclass(frozen=True)
@@ -193,7 +180,9 @@ def save(model, folder: str | Path, meta: dict | None = None) -> Path:
     return folder
 
 
-PRECISIONS = ("auto", "bf16", "fp32")
+PRECISIONS = ("auto", "int8", "bf16", "fp32")
+ONNX_INT8 = "model.int8.onnx"  # the same weights, int8 per-channel, for ONNX Runtime (``export_int8``)
+THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=1)
@@ -207,23 +196,26 @@ def cpu_has_bf16() -> bool:
 
 
 def load(folder: str | Path | None = None, precision: str = "auto"):
-    """The trained reader from ``folder`` (default: the weights shipped in the package), in eval mode.
+    """The trained reader from ``folder`` (default: the weights shipped in the package), ready to run.
 
-    ``precision``: "bf16" runs the model in bfloat16 (2.4x faster than fp32 on a CPU with bf16
-    instructions, same SQuAD F1 within 0.5 point on held-out tune articles); "fp32" as trained;
-    "auto" picks bf16 where the CPU multiplies it natively, else fp32. (Dynamic int8 quantization was
-    measured too: 2x faster but 7 F1 points worse, so it is not offered.)
+    ``precision``: "int8" runs ``model.int8.onnx`` (the weights quantized per channel, made by
+    ``export_int8``) in ONNX Runtime: about 2x faster than fp32 on a CPU, 0.6 F1 lower on held-out
+    SQuAD tune questions; "bf16" runs the torch model in bfloat16 (fast only on a CPU with bf16
+    instructions); "fp32" as trained. "auto": int8 when the folder has the ONNX file and
+    onnxruntime is installed, else bf16 where the CPU has bf16 instructions, else fp32.
     """
     if precision not in PRECISIONS:
         raise ReaderError(f"unknown reader precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    folder = Path(folder) if folder else MODEL_DIR
+    if precision == "int8" or (precision == "auto" and (folder / ONNX_INT8).exists() and _has_onnxruntime()):
+        return _OnnxReader(folder / ONNX_INT8)
     import torch
     from safetensors.torch import load_file
     from transformers import BertConfig
 
-    folder = Path(folder) if folder else MODEL_DIR
     if not (folder / WEIGHTS).exists() or not (folder / "config.json").exists():
         raise ReaderError(f"no reader weights in {folder}/: train them with `python -m qa train-reader` "
-                          "or use the rule-based answerer (QA_ANSWERER=rules)")
+                          "or reinstall the package")
     config = BertConfig.from_json_file(str(folder / "config.json"))
     model = _model_class()(config)
     try:
@@ -233,10 +225,69 @@ def load(folder: str | Path | None = None, precision: str = "auto"):
         raise ReaderError(f"the reader weights in {folder}/ cannot be read ({e}): reinstall the package "
                           "or retrain with `python -m qa train-reader`") from e
     model.eval()
-    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     if precision == "bf16" or (precision == "auto" and cpu_has_bf16()):
         model = model.to(torch.bfloat16)
     return model
+
+
+def _has_onnxruntime() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _OnnxReader:
+    """The reader as an ONNX Runtime session: ``(input_ids, attention_mask, token_type_ids)`` -> start, end."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise ReaderError(f"no {path.name} in {path.parent}/: make it with `python -m qa export-reader` "
+                              "or use precision='fp32'")
+        try:
+            import onnxruntime as ort
+        except ImportError as e:
+            raise ReaderError("int8 reading needs onnxruntime: pip install onnxruntime") from e
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = THREADS
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own types for a damaged file
+            raise ReaderError(f"the reader weights {path} cannot be read ({str(e)[:200]}): reinstall the package "
+                              "or remake them with `python -m qa export-reader`") from e
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        return start, end
+
+
+def export_int8(folder: str | Path | None = None) -> Path:
+    """Write ``model.int8.onnx`` beside the weights in ``folder``: the fp32 model exported to ONNX, its
+    matrix weights quantized to int8 per output channel (dynamic activations). Needs ``onnx``."""
+    import shutil
+    import tempfile
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = Path(folder) if folder else MODEL_DIR
+    model = load(folder, "fp32")
+    ids = torch.full((2, 32), 1000, dtype=torch.int64)
+    ids[:, 0] = CLS
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "model.onnx"
+        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(plain), input_names=names,
+                          output_names=["start", "end"], opset_version=17, dynamo=False,
+                          dynamic_axes={k: {0: "batch", 1: "tokens"} for k in [*names, "start", "end"]})
+        quantized = Path(tmp) / ONNX_INT8
+        quantize_dynamic(str(plain), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
+        tmp_target = folder / (ONNX_INT8 + ".tmp")
+        shutil.copyfile(quantized, tmp_target)
+        os.replace(tmp_target, folder / ONNX_INT8)
+    return folder / ONNX_INT8
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -296,7 +347,8 @@ class Reader:
         max_answer_tokens: the longest answer it will give, in word pieces.
         threshold: margin (span score minus no-answer score) below which it declines; the shipped
             value comes from the model folder's ``reader.json`` (tuned on the SQuAD tune half).
-        precision: "auto" (bf16 where the CPU has bf16 instructions, else fp32), "bf16" or "fp32".
+        precision: "auto" (int8 in ONNX Runtime when shipped, else bf16 where the CPU has bf16
+            instructions, else fp32), "int8", "bf16" or "fp32" (see ``load``).
 
     >>> r = Reader()
     >>> r.read("Who led the expedition?", ["The 1911 expedition was led by Roald Amundsen."])[0].text
@@ -323,10 +375,14 @@ class Reader:
 
     def logits(self, wins: list[Window]) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits of every window, in one forward pass (padded to the longest)."""
+        model = self.warm_up()
+        if isinstance(model, _OnnxReader):
+            return model(*pad(wins))
         import torch
 
-        model = self.warm_up()
         ids, mask, types = (torch.from_numpy(a) for a in pad(wins))
+        # the query embedder leaves torch on one thread; reading a batch of windows gains from every core
+        torch.set_num_threads(THREADS)
         with torch.inference_mode():
             start, end = model(ids, mask, types)
         return start.float().numpy(), end.float().numpy()
@@ -370,7 +426,7 @@ class Reader:
         A span made only of the question's own words ("Who did Smith meet?" -> "Smith") is passed
         over for the next best: it cannot be what the question asks for.
         """
-        asked = _words(question)
+        asked = content_words(question)
         null = self.null_score(reads)
         best: tuple[float, int, int] | None = None
         for r in reads:
@@ -379,7 +435,7 @@ class Reader:
                 if best is not None and score <= best[0]:
                     break
                 a, b = w.offsets[i][0], w.offsets[j][1]
-                if _words(context[a:b]) <= asked:
+                if content_words(context[a:b]) <= asked:
                     continue
                 best = (score, a, b)
                 break
@@ -387,6 +443,34 @@ class Reader:
             return Span(0, 0, "", float("-inf"), null)
         score, a, b = best
         return Span(a, b, context[a:b], score, null)
+
+    def top_spans(self, question: str, contexts: list[str], k: int = 3) -> list[list[Span]]:
+        """Each context's ``k`` best spans that do not overlap one another, best first, in one batch.
+
+        A span made only of the question's own words is passed over, as in ``best_span``.
+        """
+        asked = content_words(question)
+        out = []
+        for context, reads in zip(contexts, self.run([(question, c) for c in contexts]), strict=True):
+            null = self.null_score(reads)
+            found: list[tuple[float, int, int]] = []
+            for r in reads:
+                w = r.window
+                for score, i, j in _best_spans(r.start, r.end, w.ctx_pos, len(w.offsets), self.max_answer_tokens):
+                    a, b = w.offsets[i][0], w.offsets[j][1]
+                    if content_words(context[a:b]) <= asked:
+                        continue
+                    found.append((score, a, b))
+            found.sort(key=lambda x: -x[0])
+            spans: list[Span] = []
+            for score, a, b in found:
+                if len(spans) >= k:
+                    break
+                if any(a < s.end and s.start < b for s in spans):
+                    continue
+                spans.append(Span(a, b, context[a:b], score, null))
+            out.append(spans)
+        return out
 
     @staticmethod
     def null_score(reads: list[Read]) -> float:
@@ -419,21 +503,13 @@ class Read:
     end: np.ndarray
 
 
-def _words(text: str) -> frozenset[str]:
-    """Lowercased content words of ``text`` (to tell a span that only repeats the question)."""
-    from .lexical import STOPWORDS
-
-    return frozenset(w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS)
-
-
-_default_reader: Reader | None = None
-
 
 def extract(question: str, context: str, *, reader: Reader | None = None) -> Answer:
     """The answer to ``question`` in ``context`` (a passage you give), or a decline.
 
-    ``text == context[start:end]``; ``score`` is the reader's margin over "no answer" (higher is
-    surer); ``abstained`` is True (and ``text`` empty) when the margin is below the threshold.
+    The same reading and calibrated decision as ``qa.ask`` (``qa.answering``), over this one passage:
+    ``context[start:end]`` is the answer (``text`` with its whitespace collapsed); ``score`` the
+    probability it is right; ``abstained`` is True (and ``text`` empty) below the tuned threshold.
 
     >>> import qa
     >>> a = qa.extract("Who is Norway's foreign minister?",
@@ -441,240 +517,31 @@ def extract(question: str, context: str, *, reader: Reader | None = None) -> Ans
     >>> a.text, a.start, a.abstained
     ('Espen Barth Eide', 27, False)
     """
+    from .answering import ReadingWindow, assemble
     from .question import analyse, validate
 
-    global _default_reader
-    q = validate(question)
-    kind = analyse(q).kind
+    q = analyse(validate(question))
     if not isinstance(context, str) or not context.strip():
         raise QAError("the context is empty: pass the passage to read as text")
-    if reader is None:
-        if _default_reader is None:
-            _default_reader = Reader()
-        reader = _default_reader
-    span = reader.read(q, [context])[0]
-    margin = round(span.margin, 4) if span.text else 0.0  # no span at all: no finite score to give
-    if not span.text or span.margin < reader.threshold:
-        return Answer(question=q, text="", abstained=True, score=margin, kind=kind,
-                      message="the passage does not seem to answer the question")
-    a, b = _sentence_around(context, span.start, span.end)
-    return Answer(question=q, text=span.text, abstained=False, score=margin, start=span.start, end=span.end,
-                  quote=context[a:b], kind=kind)
+    answerer = _extract_answerer(reader)
+    doc = Document(source="<context>", text=context)
+    ranked = answerer.candidates(q, [ReadingWindow(doc.source, 0, len(context), 0)], {doc.source: doc})
+    ans = assemble(q, ranked, {doc.source: doc}, threshold=answerer.threshold,
+                   decline_message="the passage does not seem to answer the question")
+    return ans
 
 
-@lru_cache(maxsize=4096)
-def _sentences(text: str) -> tuple[tuple[int, int], ...]:
-    from .sentences import split_sentences
-
-    return tuple(split_sentences(text))
+_extract_answerers: dict[int, object] = {}
 
 
-def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
-    """Offsets of the sentence(s) of ``text`` holding ``text[start:end]``."""
-    spans = [(a, b) for a, b in _sentences(text) if a < end and b > start]
-    if not spans:
-        return start, end
-    return min(spans[0][0], start), max(spans[-1][1], end)
+def _extract_answerer(reader: Reader | None):
+    """The answerer ``extract`` uses for ``reader`` (the calibration for single passages, if shipped)."""
+    from .answering import Calibration, ReaderAnswerer
 
-
-_NAME_WORD = r"[A-Z][\w’'\-]*"
-
-
-def widen_name(text: str, start: int, end: int, stopwords=frozenset()) -> tuple[int, int]:
-    """Widen ``text[start:end]`` to the whole run of capitalized words it is part of: a reader trained
-    on SQuAD often gives a surname alone ("Tutu" of "Archbishop Desmond Tutu").
-
-    >>> t = "Archbishop Desmond Tutu of Cape Town said so."
-    >>> a, b = widen_name(t, 19, 23); t[a:b]
-    'Archbishop Desmond Tutu'
-    """
-    if not text[start:end][:1].isupper():
-        return start, end
-    while True:
-        m = re.search(rf"({_NAME_WORD}) $", text[max(0, start - 40) : start])
-        if not m or m.group(1).lower() in stopwords:
-            break
-        start -= len(m.group(0))
-    while True:
-        m = re.match(rf" ({_NAME_WORD})", text[end : end + 40])
-        if not m or m.group(1).lower() in stopwords:
-            break
-        end += len(m.group(0))
-    return start, end
-
-
-# --- the answerer ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Candidate:
-    passage: Passage
-    span: Span
-    combined: float
-    start: int  # document offsets
-    end: int
-
-
-@dataclass
-class Reading:
-    """What the reader made of the passages read for one question (kept for a second opinion)."""
-
-    passages: list[Passage]
-    reads: list[list[Read]]
-    candidates: list[_Candidate]  # best combined score first
-
-    def margin_of(self, source: str, start: int, end: int) -> float | None:
-        """The reader's margin over "no answer" for the document span ``[start, end)`` of ``source``,
-        best over the read passages that hold it; None when none does."""
-        best = None
-        for p, reads in zip(self.passages, self.reads, strict=True):
-            if p.source != source or not (p.start <= start and end <= p.start + len(p.text)):
-                continue
-            sc = Reader.span_score(reads, start - p.start, end - p.start)
-            if sc is None:
-                continue
-            m = sc - Reader.null_score(reads)
-            best = m if best is None else max(best, m)
-        return best
-
-
-class ReaderAnswerer:
-    """The ``Answerer`` built on the trained reader, with the rule-based answerer as a second opinion.
-
-    The reader reads the top passages in one batch. Each passage's best span gets
-    ``(1 - mu) * retrieval + mu * span score`` (BERTserini; the retrieval score is the passage's fused
-    score over the best one's, in 0..1); the best of them is the reader's answer unless its margin
-    over "no answer" is below the threshold.
-
-    With ``rules`` (what ``qa.ask`` uses), the rule-based answerer checks it:
-
-    * no sentence of the passages holds enough of the question's words: decline (the reader, trained
-      on SQuAD where the paragraph is given, is weak at telling that a passage is off-topic);
-    * the rules find a typed answer (a number, a date, a name) and the reader scores that span within
-      ``defer`` of its own best: the rules' answer, which is trimmed to the type asked for;
-    * else the reader's answer; if the reader declines, the rules' answer if the reader gives it a
-      margin above ``threshold - defer``, else decline;
-    * when the rules' answer lies outside the passages read (the rules look at more passages), the
-      reader's answer if it is confident, else the rules' (unchecked).
-
-    Other sources whose span is the same answer are cited with it; for numbers and dates, a different
-    confident span from another source becomes an alternative.
-
-    Args:
-        reader: the ``Reader`` (default: the shipped weights).
-        rules: a ``RuleAnswerer`` for the second opinion, or None for the reader alone.
-        passages_read: how many of the retrieved passages are read (each ~20 ms on 2 CPU cores).
-        mu: weight of the reader's span score against the retrieval score (tuned on SQuAD's tune half).
-        threshold: decline below this margin (default: the tuned one).
-        defer: how far (in reader score) the rules' answer may trail the reader's and still win.
-    """
-
-    name = "reader"
-
-    def __init__(self, reader: Reader | None = None, *, rules=None, passages_read: int | None = None,
-                 mu: float | None = None, threshold: float | None = None, defer: float | None = None,
-                 alternatives: int = 3) -> None:
-        self.reader = reader or Reader()
-        tuned = self.reader.tuned()
-        self.rules = rules
-        self.passages_read = int(tuned.get("passages_read", 4)) if passages_read is None else passages_read
-        self.mu = float(tuned.get("mu", 0.5)) if mu is None else mu
-        self.threshold = self.reader.threshold if threshold is None else threshold
-        self.defer = float(tuned.get("defer", 2.0)) if defer is None else defer
-        self.max_alternatives = alternatives
-
-    def warm_up(self):
-        return self.reader.warm_up()
-
-    @staticmethod
-    def combine(retrieval: float, span_score: float, mu: float) -> float:
-        """BERTserini's score: ``(1 - mu) * retrieval + mu * span_score``.
-
-        >>> ReaderAnswerer.combine(1.0, 10.0, 0.5)
-        5.5
-        """
-        return (1 - mu) * retrieval + mu * span_score
-
-    def read(self, question: str, passages: list[Passage]) -> Reading:
-        """Read the top passages: every one's best span, best combined score first."""
-        top = passages[: self.passages_read]
-        if not top:
-            return Reading([], [], [])
-        pairs = [(question, p.text) for p in top]
-        reads = self.reader.run(pairs)
-        spans = [self.reader.best_span(question, p.text, r) for p, r in zip(top, reads, strict=True)]
-        best_r = max(p.score for p in top) or 1.0
-        cands = [_Candidate(p, s, self.combine(p.score / best_r, s.score, self.mu), p.start + s.start, p.start + s.end)
-                 for p, s in zip(top, spans, strict=True) if s.text]
-        return Reading(top, reads, sorted(cands, key=lambda c: -c.combined))
-
-    def answer(self, question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
-        q = question
-        reading = self.read(q.text, passages)
-        reading.candidates = [c for c in reading.candidates if c.passage.source in docs]
-        if self.rules is None:
-            return self._reader_answer(q, reading, passages, docs)
-        supported, ranked = self.rules.rank(q, passages, docs)
-        if not supported:
-            return self.rules.decide(q, supported, ranked, passages, docs)
-        return self.arbitrate(q, reading, ranked, lambda: self.rules.decide(q, supported, ranked, passages, docs),
-                              lambda: self._reader_answer(q, reading, passages, docs), self.defer)
-
-    def arbitrate(self, q, reading: Reading, ranked, rules_answer, reader_answer, defer: float) -> Answer:
-        """The rules' or the reader's answer (each built on demand), as the class docstring says."""
-        cands = [c for c in reading.candidates if c.span.text]
-        reader_ok = bool(cands) and cands[0].span.margin >= self.threshold
-        if not ranked:
-            return reader_answer()
-        top = ranked[0]
-        m = reading.margin_of(top.source, top.start, top.end)
-        if m is None:  # the rules' answer lies outside the passages read
-            return reader_answer() if reader_ok else rules_answer()
-        if reader_ok:
-            return rules_answer() if m >= cands[0].span.margin - defer else reader_answer()
-        return rules_answer() if m >= self.threshold - defer else reader_answer()
-
-    def _reader_answer(self, q, reading: Reading, passages: list[Passage], docs: dict[str, Document]) -> Answer:
-        from .answering import _same_unit, same_answer
-        from .lexical import STOPWORDS
-        from .question import DATE, NUMBER, PERSON
-
-        cands = reading.candidates
-        if q.kind == PERSON:  # a person's whole name, not a surname alone
-            cands = [self._widened(c, docs[c.passage.source].text, STOPWORDS) for c in cands]
-        if not cands or cands[0].span.margin < self.threshold:
-            why = ("the articles do not seem to say: no passage answers the question" if reading.passages
-                   else "no passage was found for the question")
-            return Answer(question=q.text, text="", abstained=True, passages=tuple(passages), kind=q.kind,
-                          message=why, score=round(cands[0].span.margin, 4) if cands else 0.0)
-        best = cands[0]
-        agreeing = [best]
-        others: list[_Candidate] = []
-        for c in cands[1:]:
-            if c.span.margin < self.threshold or any(x.passage.source == c.passage.source for x in agreeing + others):
-                continue
-            if same_answer(c.span.text, best.span.text):
-                agreeing.append(c)
-            elif (q.kind in (NUMBER, DATE) and _same_unit(c.span.text, best.span.text)
-                  and not any(same_answer(x.span.text, c.span.text) for x in others)):
-                others.append(c)
-        main = self._to_answer(q, best, agreeing, docs, passages)
-        alts = tuple(self._to_answer(q, c, [c], docs, ()) for c in others[: self.max_alternatives])
-        return replace(main, alternatives=alts)
-    @staticmethod
-    def _widened(c: _Candidate, text: str, stopwords) -> _Candidate:
-        a, b = widen_name(text, c.start, c.end, stopwords)
-        if (a, b) == (c.start, c.end):
-            return c
-        off = c.passage.start
-        return replace(c, start=a, end=b, span=replace(c.span, start=a - off, end=b - off, text=text[a:b]))
-
-    @staticmethod
-    def _to_answer(q, c: _Candidate, support: list[_Candidate], docs: dict[str, Document], passages) -> Answer:
-        cites = []
-        quote = ""
-        for x in support:
-            d = docs[x.passage.source]
-            a, b = _sentence_around(d.text, x.start, x.end)
-            quote = quote or d.text[a:b]
-            cites.append(Citation(source=d.source, title=d.title, date=d.date, start=a, end=b, quote=d.text[a:b]))
-        return Answer(question=q.text, text=c.span.text, abstained=False, quote=quote, citations=tuple(cites),
-                      passages=tuple(passages), score=round(c.combined, 4), start=c.start, end=c.end, kind=q.kind)
+    key = id(reader)
+    if key not in _extract_answerers:
+        r = reader or Reader()
+        tuned = r.tuned()
+        cal = Calibration.from_dict(tuned["extract"]) if "extract" in tuned else None
+        _extract_answerers[key] = ReaderAnswerer(r, calibration=cal)
+    return _extract_answerers[key]

@@ -33,11 +33,8 @@ class Settings:
     top_k: int = 10  # passages handed to the answerer
     candidates: int = 40  # per retriever, before fusion
     rrf_k: int = 60
-    min_support: float = 0.45  # share of the question's weighted terms a sentence must cover
     max_question_chars: int = 1000
-    # 'rules' (RuleAnswerer, no model), 'reader' (the trained span reader, checked by the rules) or
-    # 'reader-only' (the reader alone, as on SQuAD)
-    answerer: str = "rules"
+    reader_dir: Path | None = None  # the reader's weights folder; None: the ones shipped in the package
     show_progress: bool = True
 
     @classmethod
@@ -48,10 +45,10 @@ class Settings:
         for name, var in env_ints.items():
             if os.environ.get(var):
                 s = replace(s, **{name: int(os.environ[var])})
-        if os.environ.get("QA_ANSWERER"):
-            s = replace(s, answerer=os.environ["QA_ANSWERER"])
+        if os.environ.get("QA_READER"):
+            s = replace(s, reader_dir=Path(os.environ["QA_READER"]))
         overrides = {k: v for k, v in overrides.items() if v is not None}
-        for k in ("corpus", "index_dir"):
+        for k in ("corpus", "index_dir", "reader_dir"):
             if k in overrides:
                 overrides[k] = Path(overrides[k])
         return replace(s, **overrides)

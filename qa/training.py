@@ -140,8 +140,28 @@ def hard_negatives(examples: list[Example], rate: float, seed: int = 0) -> dict[
     return out
 
 
+def without_answer(context: str, answers: tuple[tuple[int, str], ...]) -> str | None:
+    """``context`` with every sentence that holds a gold answer taken out: the same topic and words,
+    but not the answer (a SQuAD 2.0-style negative); None if the answer text is still there or too
+    little is left.
+
+    >>> without_answer("Oslo is the capital. It has 700,000 people. Its port is busy.", ((21, "It has 700,000 people."),))
+    'Oslo is the capital. Its port is busy.'
+    """
+    from .text import sentence_spans
+
+    sents = sentence_spans(context)
+    cut = [(a, b) for a, b in sents if any(a < s + len(t) and s < b for s, t in answers)]
+    kept = [context[a:b] for a, b in sents if (a, b) not in cut]
+    out = " ".join(kept)
+    if not cut or len(kept) < 1 or len(out) < 80 and len(kept) < 2 or any(t.lower() in out.lower() for _, t in answers):
+        return None
+    return out
+
+
 def features(examples: list[Example], *, max_len: int = 192, stride: int = 64, neg_rate: float = 0.3,
-             distractor_rate: float = 0.1, hard_rate: float = 0.0, seed: int = 0) -> list[Feature]:
+             distractor_rate: float = 0.1, hard_rate: float = 0.0, removed_rate: float = 0.0,
+             seed: int = 0) -> list[Feature]:
     """Training windows for ``examples`` (see the module docstring for which windows are kept)."""
     rng = random.Random(seed)
     hard = hard_negatives(examples, hard_rate, seed) if hard_rate else {}
@@ -178,6 +198,9 @@ def features(examples: list[Example], *, max_len: int = 192, stride: int = 64, n
         others = [c for c in by_article[e.title] if c != e.context]
         negatives = [rng.choice(others)] if others and not e.impossible and rng.random() < distractor_rate else []
         negatives += [hard[e.id]] if e.id in hard else []
+        if not e.impossible and removed_rate and rng.random() < removed_rate:
+            removed = without_answer(e.context, e.answers)
+            negatives += [removed] if removed else []
         for c in negatives:
             ids2, offs2 = enc(c)
             w = rng.choice(reader.windows(q_ids, ids2, offs2, max_len=max_len, stride=stride))
@@ -226,6 +249,8 @@ class TrainConfig:
     neg_rate: float = 0.3
     distractor_rate: float = 0.1
     hard_rate: float = 0.0  # share of questions also paired with their best BM25 paragraph that lacks the answer
+    removed_rate: float = 0.0  # share of questions also paired with their paragraph minus the answer's sentences
+    init: Path | None = None  # start from these reader weights (continue training) instead of the base MiniLM
     threads: int = 2
     bf16: bool | None = None  # bfloat16 autocast; None: when the CPU has bf16 instructions (~1.4x faster)
     seed: int = 0
@@ -252,7 +277,8 @@ def train(cfg: TrainConfig) -> dict:
     if cfg.limit:
         examples = rng.sample(v1, min(cfg.limit, len(v1))) + rng.sample(v2, min(len(v2), max(1, cfg.limit // 8)))
     feats = features(examples, max_len=cfg.max_len, stride=cfg.stride, neg_rate=cfg.neg_rate,
-                     distractor_rate=cfg.distractor_rate, hard_rate=cfg.hard_rate, seed=cfg.seed)
+                     distractor_rate=cfg.distractor_rate, hard_rate=cfg.hard_rate, removed_rate=cfg.removed_rate,
+                     seed=cfg.seed)
     n_neg = sum(1 for f in feats if f.starts == (0,))
     per_epoch = math.ceil(len(feats) / cfg.batch_size)
     total = max(1, int(per_epoch * cfg.epochs))
@@ -262,7 +288,7 @@ def train(cfg: TrainConfig) -> dict:
           f"{len(feats)} windows ({n_neg} no-answer), {total} steps of {cfg.batch_size}, "
           f"{sum(len(f.window.input_ids) for f in feats) / max(1, len(feats)):.0f} tokens a window", flush=True)
 
-    model = reader.new_model()
+    model = reader.load(cfg.init, precision="fp32") if cfg.init else reader.new_model()
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 11.7M of 22.6M weights: little data
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
@@ -305,5 +331,6 @@ def train(cfg: TrainConfig) -> dict:
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in cfg.__dict__.items()}}
     model.eval()
     reader.save(model, cfg.out, meta)
+    reader.export_int8(cfg.out)  # what the answerer runs (ONNX Runtime, int8 per channel)
     print(f"train-reader: wrote {cfg.out}/ in {minutes:.1f} min (loss {meta['final_loss']})", flush=True)
     return meta

@@ -29,7 +29,7 @@ def test_bad_questions_raise_question_error_and_keep_the_index(seed_bot, questio
         seed_bot.ask(question)
     assert _snapshot(seed_bot.settings.index_dir) == before
     # the bot still answers after bad input
-    assert "Fidan" in seed_bot.ask("Who is Turkey's foreign minister?").text
+    assert "Jawlani" in seed_bot.ask("Who is the leader of Hayat Tahrir al-Sham?").text
 
 
 def test_question_error_is_a_value_error():
@@ -37,7 +37,7 @@ def test_question_error_is_a_value_error():
 
 
 def test_newlines_and_tabs_are_fine(seed_bot):
-    assert "Fidan" in seed_bot.ask("Who is Turkey's\nforeign\tminister?").text
+    assert "Jawlani" in seed_bot.ask("Who is the leader of\nHayat Tahrir\tal-Sham?").text
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "binary"])

@@ -1,5 +1,5 @@
 """The trained reader: shipped weights load offline, spans index the context exactly, it declines,
-it plugs into the pipeline, and the training command runs end to end on a tiny slice."""
+it answers through the pipeline, and the training command runs end to end on a tiny slice."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def shipped() -> reader.Reader:
     return r
 
 
-def test_shipped_weights_are_fp16_small_and_load_offline():
+def test_shipped_weights_are_fp16_small_and_load_offline(tmp_path):
     from safetensors import safe_open
 
     path = reader.MODEL_DIR / reader.WEIGHTS
@@ -34,10 +34,11 @@ def test_shipped_weights_are_fp16_small_and_load_offline():
     with safe_open(str(path), "pt") as f:
         assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"F16"}
     assert (reader.MODEL_DIR / "MODEL_CARD.md").exists() and (reader.MODEL_DIR / "reader.json").exists()
+    assert (reader.MODEL_DIR / reader.ONNX_INT8).stat().st_size <= 30 * 2**20
     # a fresh process with the hub forbidden and no network: load and answer
     code = ("import qa; a = qa.extract('Who is the foreign minister of Turkey?', " + repr(FIDAN) + "); "
             "print(a.text)")
-    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Hakan Fidan" in out.stdout
@@ -124,12 +125,11 @@ def test_train_command_runs_on_a_tiny_slice(tmp_path):
     assert FIDAN[span.start : span.end] == span.text
 
 
-@pytest.mark.parametrize("answerer", ["reader", "reader-only", "rules"])
-def test_every_answerer_cites_verbatim_and_declines(answerer, tmp_path, embedder):
+def test_the_pipeline_cites_verbatim_and_declines(tmp_path, embedder):
     from tests.conftest import write_corpus
 
     corpus = write_corpus(tmp_path / "c", {"a.txt": STRIKE_A, "f.txt": "Talks in Baghdad\n" + FIDAN})
-    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False, answerer=answerer)
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
     ans = bot.ask("Who is the foreign minister of Turkey?")
     assert not ans.abstained and "Hakan Fidan" in ans.text
     c = ans.citations[0]
@@ -140,15 +140,6 @@ def test_every_answerer_cites_verbatim_and_declines(answerer, tmp_path, embedder
     assert no.abstained and no.text == "" and no.message and no.passages
 
 
-def test_unknown_answerer_names_the_choices(tmp_path, embedder):
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(STRIKE_A, encoding="utf-8")
-    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False, answerer="bert")
-    with pytest.raises(qa.QAError, match="'rules', 'reader' or 'reader-only'"):
-        bot.warm_up()
-
-
 def test_missing_or_damaged_weights_say_what_to_do(tmp_path):
     import shutil
 
@@ -156,13 +147,24 @@ def test_missing_or_damaged_weights_say_what_to_do(tmp_path):
     empty.mkdir()
     with pytest.raises(reader.ReaderError, match="train-reader"):
         reader.Reader(empty).warm_up()
-    bad = tmp_path / "bad"
-    shutil.copytree(reader.MODEL_DIR, bad)
-    data = (bad / reader.WEIGHTS).read_bytes()
-    (bad / reader.WEIGHTS).write_bytes(data[: len(data) // 3])  # a download or copy cut short
-    with pytest.raises(reader.ReaderError, match="cannot be read"):
-        reader.Reader(bad).warm_up()
-    assert (reader.MODEL_DIR / reader.WEIGHTS).stat().st_size == len(data)  # the shipped file untouched
+    for name, precision in ((reader.WEIGHTS, "fp32"), (reader.ONNX_INT8, "int8")):
+        bad = tmp_path / f"bad-{precision}"
+        shutil.copytree(reader.MODEL_DIR, bad)
+        data = (bad / name).read_bytes()
+        (bad / name).write_bytes(data[: len(data) // 3])  # a download or copy cut short
+        with pytest.raises(reader.ReaderError, match="cannot be read"):
+            reader.Reader(bad, precision=precision).warm_up()
+        assert (reader.MODEL_DIR / name).stat().st_size == len(data)  # the shipped file untouched
+    with pytest.raises(qa.ReaderError, match="unknown reader precision"):
+        reader.Reader(precision="int4").warm_up()
+
+
+def test_int8_model_reads_like_the_weights_it_was_made_from(shipped):
+    fp32 = reader.Reader(precision="fp32")
+    q = "Who is the foreign minister of Turkey?"
+    a, b = shipped.read(q, [FIDAN])[0], fp32.read(q, [FIDAN])[0]
+    assert type(shipped.warm_up()).__name__ == "_OnnxReader"
+    assert (a.start, a.end) == (b.start, b.end) and abs(a.margin - b.margin) < 1.5
 
 
 def test_extract_without_any_span_declines_with_a_finite_score(shipped):

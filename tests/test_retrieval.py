@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from qa.lexical import BM25, related, stem, terms
+from qa.lexical import BM25, related
 from qa.retrieval import rrf
+from qa.text import stem, terms
 
 
 def test_rrf_by_hand():

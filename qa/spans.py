@@ -1,0 +1,425 @@
+"""Hand rules that repair an answer span given as character offsets into an article's text.
+
+A reader trained on SQuAD (Wikipedia) often returns incomplete spans on news: a bare number without
+its unit ("30" of "30 mln dlrs"), a surname without the rest of the name, stray punctuation at an edge ("(Reuters"),
+or a span that crosses a hard line break of wire copy. Each rule is a pure function named after the
+class of cases it handles; it returns new ``(start, end)`` offsets inside the text, or the input
+offsets unchanged when it does not apply.
+
+Word lists here are generic English (units, currencies, magnitudes, qualifiers, titles), never names
+from any corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- word lists -----------------------------------------------------------------------------------
+_SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+# a number written out: "seven", "twenty-five", "dozen", "hundreds"
+_NUMBER_WORD = (rf"(?:(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(_SMALL[:9])}))?|{'|'.join(_SMALL)}"
+                r"|dozens?|hundreds?|thousands?)")
+_DIGITS = r"\d+(?:[.,]\d+)*"
+# magnitudes scale a number but are not what it counts
+_MAGNITUDE = (r"(?:mln|mn|million|millions|bln|bn|billion|billions|trillion|trillions|thousand|thousands|hundred|hundreds|"
+              r"dozen|dozens)")
+# a percent is a unit of its own: nothing else is added after it but a rate ("5 pct a year")
+_PERCENT = r"(?:%|\b(?:pct|percent|per\s+cent|percentage\s+points?)\b)"
+_CURRENCY_WORDS = """dlrs dlr dollars dollar cts ct yen francs franc crowns crown marks pounds stg sterling lire lira pesos peso
+rupees rupee euros euro cents cent guilders guilder rand riyals riyal dinars dinar shekels shekel yuan
+renminbi ringgit baht rupiah kronor krona kroner krone schillings schilling drachmas drachma escudos escudo
+pesetas peseta roubles rouble rubles ruble zlotys zloty forints forint naira""".split()
+_MEASURE_WORDS = """barrels barrel bpd tonnes tonne tons ton ounces ounce oz bushels bushel lbs kg kilos kilograms
+kilogrammes grams litres liters gallons gallon shares points km kilometres kilometers kilometre kilometer
+miles mile metres meters metre meter feet foot inches inch acres acre hectares hectare
+megawatts megawatt mw kilowatts kw volts degrees people persons years months weeks days hours minutes
+seconds""".split()
+# a currency may be named by its country: "50 mln U.S. dlrs", "3 bln Canadian dollars"
+_NATIONALITY = (r"(?:U\.S\.|US|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore|Swiss|French|Belgian|"
+                r"Deutsche|Danish|Swedish|Norwegian|Mexican)")
+_RATE_WORDS = ("barrel share tonne ton ounce pound kilo kg litre liter gallon bushel head person capita year "
+               "month week day hour unit").split()
+_SIGN = r"(?:[A-Z]{0,3}\$|U\.S\.\s?\$|£|€|¥|₹)"
+_CODE = r"(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|DM|Rs\.?|Stg)"
+_QUALIFIERS = ("more than|less than|fewer than|at least|at most|up to|as many as|as much as|as few as|"
+               "as little as|upwards of|close to|just over|just under|well over|well under|over|under|nearly|"
+               "almost|about|around|some|roughly|approximately|a record|an estimated")
+
+_I = re.IGNORECASE
+_GAP = r"[ \t\u00a0]*(?:\r?\n[ \t\u00a0]*)?"  # spaces, at most one line break: never a blank line
+# one unit, though it may take two words: "U.S. dlrs", "square miles"
+_UNIT = (rf"(?:(?:{_NATIONALITY}{_GAP})?(?:(?:square|sq\.?|cubic){_GAP})?"
+         rf"(?:{'|'.join(_CURRENCY_WORDS + _MEASURE_WORDS)}))\b")
+_FIGURE = re.compile(_DIGITS)
+_YEAR = re.compile(r"(?<![\d.,])(?:1[5-9]\d\d|20\d\d)\Z")
+_NUMBER_RE = re.compile(rf"\d|\b{_NUMBER_WORD}\b", _I)
+_ENDS_NUMBER = re.compile(rf"(?:{_DIGITS}|\b{_NUMBER_WORD}|\b{_MAGNITUDE})\Z", _I)
+_STARTS_NUMBER = re.compile(rf"(?:{_DIGITS}|{_NUMBER_WORD}\b)", _I)
+_HAS_UNIT = re.compile(rf"{_PERCENT}|\b{_UNIT}|{_SIGN}|\b{_CODE}\b", _I)
+_ATTACHED = re.compile(r"(?:(mn|bn|tn|m|b|k)\b|[^\W\d_]+)")
+_NEXT_MAGNITUDE = re.compile(rf"{_GAP}{_MAGNITUDE}\b", _I)
+_NEXT_PERCENT = re.compile(rf"{_GAP}(?:%|(?:pct|percent|per{_GAP}cent|percentage{_GAP}points?)\b)", _I)
+_NEXT_UNIT = re.compile(rf"{_GAP}{_UNIT}", _I)
+# "a share", "per day"; not "a year earlier", which dates the figure
+_NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
+                        rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
+_PREV_SIGN = re.compile(rf"(?<![\w$]){_SIGN}[ \t]?\Z|(?<!\w){_CODE}[ \t]\Z")
+_PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
+
+
+def _clamp(text: str, start: int, end: int) -> tuple[int, int]:
+    start = max(0, min(start, len(text)))
+    return start, max(start, min(end, len(text)))
+
+
+# --- numbers --------------------------------------------------------------------------------------
+def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True) -> tuple[int, int]:
+    """Complete a number with its unit and qualifier.
+
+    A span ending in a number (or magnitude word) grows rightwards over magnitudes ("mln"), a percent
+    or at most one unit word ("dlrs", "tonnes") and a rate ("a barrel"); a span starting with a number
+    grows leftwards over a currency sign ("$") and then a qualifier ("more than"). Single line breaks
+    are crossed, blank lines and sentence ends never; a span with no number or that already names its
+    unit does not grow on the right.
+
+    >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
+    >>> a, b = complete_number(t, 21, 23); t[a:b]
+    'about 30 mln\\ndlrs'
+    """
+    start, end = _clamp(text, start, end)
+    if not _NUMBER_RE.search(text[start:end]):
+        return start, end
+    a, b = start, end
+    # a span that cuts a figure ("000" of "86,000") first takes the whole figure
+    for m in _FIGURE.finditer(text, max(0, a - 30), min(len(text), b + 30)):
+        if m.start() < a < m.end():
+            a = m.start()
+        if m.start() < b < m.end():
+            b = m.end()
+    if a > 0 and text[a].isdigit() and text[a - 1].isalpha():  # a figure inside a code or name: "A320"
+        return a, b
+    span, grown = text[a:b], False
+    if _ENDS_NUMBER.search(span) and not _HAS_UNIT.search(span):
+        if text[b - 1].isdigit() and (m := _ATTACHED.match(text, b)):  # "34m", "5km", "1990s"
+            b, grown = m.end(), True
+            if not m.group(1):
+                return a, b
+        year = _YEAR.search(span)  # "in 2019 people voted": a year takes no unit
+        while m := _NEXT_MAGNITUDE.match(text, b):
+            b, year = m.end(), None
+        if m := _NEXT_PERCENT.match(text, b) or (not year and _NEXT_UNIT.match(text, b)):
+            b, grown = m.end(), True
+    if _STARTS_NUMBER.match(text, a) and (m := _PREV_SIGN.search(text, max(0, a - 12), a)):
+        a, grown = m.start(), True
+    if grown and (m := _NEXT_RATE.match(text, b)):
+        b = m.end()
+    if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (
+            m := _PREV_QUALIFIER.search(text, max(0, a - 40), a)):
+        a = m.start()
+    return a, b
+
+
+# --- names ----------------------------------------------------------------------------------------
+_PARTICLES = frozenset("al el bin bint ibn de da di du del della der den van von la le dos das do y ter ten zu".split())
+_TITLES = frozenset("""mr. mrs. ms. dr. gen. sen. rep. gov. lt. col. capt. sgt. prof. rev. maj. adm. cmdr. cpl. pvt.
+insp. supt. det. fr. hon. pres.""".split())
+# capitalized at a sentence start but never the first word of a name
+_OPENERS = frozenset("""the a an and but or so yet if when while as at in on of for to by with from after before since
+during until although though because however meanwhile also then there here this that these those it its he she
+we they his her their our my your yesterday today tomorrow tonight earlier later last next monday tuesday wednesday
+thursday friday saturday sunday""".split())
+_WORD = r"[^\s]+"
+_NAME_CORE = re.compile(r"[^\W\d_][\w’'\-]*\Z")
+_PARTICLE_NAME = re.compile(rf"(?:{'|'.join(sorted(_PARTICLES))})[-’'][^\W\d_][\w’'\-]*\Z")
+_INITIAL = re.compile(r"[A-Z]\.\Z")
+_PREV_WORD = re.compile(rf"(?<!\S)({_WORD})({_GAP})\Z")
+_NEXT_WORD = re.compile(rf"({_GAP})({_WORD})")
+_SENTENCE_END = re.compile(r"(?:\A|[.!?][\"'”’)]*|\n[ \t]*\n)[ \t\n]*\Z")
+_ENDS_NAME = frozenset("corp. inc. ltd. co. cos. bros. plc. jr. sr.".split())
+_POSSESSIVE = re.compile(r"[’']s?\Z")
+_AFTER_NAME = ",;:.!?\"')”’]"
+
+
+def _prev_word(text: str, end: int) -> re.Match | None:
+    """The whole word before ``end`` and the gap (spaces, at most one line break) after it."""
+    m = _PREV_WORD.search(text, max(0, end - 80), end)
+    return m if m and m.group(2) else None
+
+
+def _is_name_word(w: str) -> bool:
+    """A capitalized word ("Nwosu", "O'Hara", "Secretary-General") or a prefixed name ("al-Rumaihi")."""
+    if w[:1].isupper():
+        return bool(_NAME_CORE.match(w))
+    return bool(_PARTICLE_NAME.match(w)) and re.split(r"[-’']", w, maxsplit=1)[1][:1].isupper()
+
+
+def _leads_name(w: str) -> bool:
+    """A word with a period that comes before a name: an initial ("F.") or a title ("Dr.")."""
+    return bool(_INITIAL.match(w)) or w.lower() in _TITLES
+
+
+def _headline_edge(gap: str, word: str, neighbour: str) -> bool:
+    """Whether a line break parts an all-capitals line from a mixed-case one (a headline from its story)."""
+    def caps(w: str) -> bool:
+        letters = [c for c in w if c.isalpha()]
+        return len(letters) > 1 and all(c.isupper() for c in letters)
+
+    return "\n" in gap and caps(word) != caps(neighbour)
+
+
+def widen_name(text: str, start: int, end: int, stopwords=frozenset(), max_words: int = 6) -> tuple[int, int]:
+    """Widen a surname to the full name: the run of capitalized words around a capitalized span.
+
+    Crosses name particles between capitalized words ("bin", "van der"), initials and titles ("F.",
+    "Dr."), and single line breaks; stops at punctuation, sentence ends, blank lines, a word in
+    ``stopwords`` (lowercase), and a common sentence opener ("But", "Yesterday") at a sentence start.
+
+    >>> t = "said Bishop Amara Nwosu of the northern diocese."
+    >>> a, b = widen_name(t, 18, 23); t[a:b]
+    'Bishop Amara Nwosu'
+    """
+    start, end = _clamp(text, start, end)
+    words = text[start:end].split()
+    if not words or not _is_name_word(words[0].rstrip(_AFTER_NAME)):
+        return start, end
+    a, b = start, end
+    # leftwards: whole words only, a particle only with a name word before it
+    taken = 0
+    while taken < max_words and (m := _prev_word(text, a)):
+        w = m.group(1)
+        if w.lower() in stopwords or _POSSESSIVE.search(w) or _headline_edge(m.group(2), w, text[a:b].split()[0]):
+            break
+        if _is_name_word(w) or _leads_name(w):
+            if w.lower() in _OPENERS and _SENTENCE_END.search(text, max(0, m.start() - 8), m.start()):
+                break
+            a, taken = m.start(), taken + 1
+            continue
+        if w.lower() in _PARTICLES or w == "&":  # only with a name word before it: "Osama bin", "van der"
+            p = _prev_word(text, m.start())
+            if p and p.group(1).lower() in _PARTICLES:
+                p = _prev_word(text, p.start())
+            if p and _is_name_word(p.group(1)) and p.group(1).lower() not in stopwords:
+                a, taken = m.start(), taken + 1
+                continue
+        break
+    # rightwards: only from a span that ends in a name word; a particle or initial only before a name word
+    last = words[-1]
+    if not (_is_name_word(last) or _leads_name(last)):
+        return a, b
+    taken = 0
+    while taken < max_words and (m := _NEXT_WORD.match(text, b)) and m.group(1):
+        w = m.group(2)
+        core = _POSSESSIVE.sub("", w.rstrip(_AFTER_NAME))
+        if not core or core.lower() in stopwords or _headline_edge(m.group(1), core, text[a:b].split()[-1]):
+            break
+        if w.lower() in _PARTICLES or w == "&" or _leads_name(w):  # only before a name word: "van der Berg"
+            n = _NEXT_WORD.match(text, m.end())
+            if n and n.group(1) and n.group(2).lower() in _PARTICLES:
+                n = _NEXT_WORD.match(text, n.end())
+            if n and n.group(1) and _is_name_word(_POSSESSIVE.sub("", n.group(2).rstrip(_AFTER_NAME))):
+                b, taken = m.end(), taken + 1
+                continue
+        if w.lower() in _ENDS_NAME:  # "Acme Co.", "John Smith Jr."
+            b = m.end()
+            break
+        if _is_name_word(core):
+            b, taken = m.start(2) + len(core), taken + 1
+            if core != w:  # punctuation after the word ends the name
+                break
+            continue
+        break
+    return a, b
+
+
+# --- edges ----------------------------------------------------------------------------------------
+_ABBREVIATIONS = frozenset("""st. no. vs. dept. univ. assn. ave. mt. jan. feb. aug. sept. oct. nov.
+dec.""".split()) | _TITLES | _ENDS_NAME
+_PAIRS = {"(": ")", "[": "]", "<": ">", "{": "}", "“": "”", "‘": "’"}
+_EDGE = " \t\r\n\u00a0,;:"
+
+
+def _keeps_period(s: str) -> bool:
+    """Whether a span's final period belongs to its last word: "Corp.", "U.S.", "a.m.", "F."."""
+    last = s.split()[-1] if s.split() else ""
+    last = last.lstrip("([<{\"'“‘")
+    return last.lower() in _ABBREVIATIONS or bool(re.fullmatch(r"(?:\w\.){2,}", last)) or bool(
+        re.fullmatch(r"[A-Z][a-z]?\.", last))
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim punctuation and unbalanced brackets at a span's edges.
+
+    Strips whitespace, commas, semicolons, colons, a sentence's final period (not an abbreviation's:
+    "Corp.", "U.S."), unbalanced brackets and quotes, and a pair of brackets or quotes around the
+    whole span. A span that would become empty is returned unchanged.
+
+    >>> t = "shares of Acme Corp (<ACME>) rose."
+    >>> a, b = trim_span(t, 20, 27); t[a:b]
+    'ACME'
+    """
+    start, end = _clamp(text, start, end)
+    a, b = start, end
+    while a < b:
+        s = text[a:b]
+        first, last = s[0], s[-1]
+        if first in _EDGE or first in "—–" or (first in ".-" and not s[1:2].isdigit()):  # keep ".5", "-3"
+            a += 1
+        elif last in _EDGE or last in "!?-—–" or (last == "." and not _keeps_period(s)):
+            b -= 1
+        elif first in _PAIRS and last == _PAIRS[first] and len(s) > 1 and _balanced(s[1:-1], first):
+            a, b = a + 1, b - 1
+        elif first in _PAIRS and s.count(_PAIRS[first]) < s.count(first):
+            a += 1
+        elif last in _PAIRS.values() and s.count(last) > s.count(_opener(last)):
+            b -= 1
+        elif first in _PAIRS.values() and s.count(first) > s.count(_opener(first)):
+            a += 1
+        elif last in _PAIRS and s.count(last) > s.count(_PAIRS[last]):
+            b -= 1
+        elif first == last and first in "\"'" and len(s) > 1 and s.count(first) == 2:
+            a, b = a + 1, b - 1
+        elif first == '"' and s.count('"') % 2:
+            a += 1
+        elif last == '"' and s.count('"') % 2:
+            b -= 1
+        elif first == "'" and s.count("'") % 2 and not s[1:2].isdigit():  # keep "'80s"
+            a += 1
+        elif last == "'" and s.count("'") % 2:
+            b -= 1
+        else:
+            break
+    return (a, b) if a < b else (start, end)
+
+
+def _opener(close: str) -> str:
+    return next(o for o, c in _PAIRS.items() if c == close)
+
+
+def _balanced(inner: str, opener: str) -> bool:
+    """Whether the brackets of one kind inside a span never close more than they opened."""
+    depth = 0
+    for ch in inner:
+        depth += (ch == opener) - (ch == _PAIRS[opener])
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# --- answer kinds ---------------------------------------------------------------------------------
+# months and weekdays only capitalized ("May", "MAY", not the verb "may")
+_MONTHS = ("January February March April May June July August September October November December "
+           "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat".split()
+_TIME_WORDS = ("today tonight yesterday tomorrow morning afternoon evening night weekend spring summer autumn fall "
+               "winter decade decades century centuries").split()
+_CALENDAR_RE = re.compile(rf"\b(?:{'|'.join(w2 for w in _MONTHS + _WEEKDAYS for w2 in (w, w.upper()))})\b")
+_DATE_RE = re.compile(
+    rf"\d|\b(?:{'|'.join(_TIME_WORDS)})\b|"
+    r"\b(?:last|next|this|previous|coming|same)\s+(?:week|weekend|month|quarter|year)\b|"
+    r"\b(?:days|weeks|months|years)\s+ago\b", _I)
+_NUMBER_PART = re.compile(
+    rf"(?:{_SIGN}|{_CODE})?{_DIGITS}(?:%|st|nd|rd|th|s)?|{_NUMBER_WORD}|{_MAGNITUDE}|{_PERCENT}|{_UNIT}|"
+    rf"{_SIGN}|{_CODE}|{_QUALIFIERS}|and|a|an|per|{'|'.join(_RATE_WORDS)}", _I)
+
+
+def _only_number(span: str) -> bool:
+    """Whether every word of a span is part of a figure: "about 30 mln dlrs", "1,500"."""
+    words = re.findall(r"[^\s,;:()\[\]\"“”]+", span)
+    rest = re.sub(rf"(?<!\S)(?:{_NUMBER_PART.pattern})(?!\S)", " ", " ".join(words), flags=_I)
+    return bool(_NUMBER_RE.search(span)) and not rest.strip(" .-")
+
+
+def fits_kind(kind: str, span: str) -> bool:
+    """Whether the span looks like the kind of answer asked for (kinds of ``qa.question``).
+
+    - number: a digit or a number word ("seven", "dozens");
+    - date: a digit, a month, a weekday, or a time word ("yesterday", "last week", "winter");
+    - person, place, org, entity: a word starting with an uppercase letter or a digit, and more than a figure;
+    - phrase, reason, or any other kind: anything.
+
+    >>> fits_kind("number", "seven tonnes"), fits_kind("person", "30 mln dlrs"), fits_kind("date", "last week")
+    (True, False, True)
+    """
+    if kind == "number":
+        return bool(_NUMBER_RE.search(span))
+    if kind == "date":
+        return bool(_DATE_RE.search(span) or _CALENDAR_RE.search(span))
+    if kind in ("person", "place", "org", "entity"):
+        return any(w[:1].isupper() or w[:1].isdigit() for w in re.findall(r"\w[\w'’.\-]*", span)) and \
+            not _only_number(span)
+    return True
+
+
+# --- units ----------------------------------------------------------------------------------------
+_UNIT_KEYS: dict[str, str] = {
+    **dict.fromkeys("$ dlrs dlr dollars dollar usd".split(), "dollar"),
+    **dict.fromkeys("£ stg sterling pounds pound gbp".split(), "pound"),
+    **dict.fromkeys("€ euros euro eur".split(), "euro"),
+    **dict.fromkeys("¥ yen jpy".split(), "yen"),
+    **dict.fromkeys("% pct percent".split(), "percent"),
+    **dict.fromkeys("cents cent cts ct".split(), "cent"),
+    **dict.fromkeys("francs franc chf".split(), "franc"),
+    **dict.fromkeys("marks dm".split(), "mark"),
+    **dict.fromkeys("lire lira".split(), "lira"),
+    **dict.fromkeys("kronor krona kroner krone crowns crown".split(), "crown"),
+    **dict.fromkeys("rupees rupee rs rs. ₹".split(), "rupee"),
+    **dict.fromkeys("bpd".split(), "barrel per day"),
+    **dict.fromkeys("tonnes tonne tons ton".split(), "tonne"),
+    **dict.fromkeys("km kilometres kilometers kilometre kilometer".split(), "kilometre"),
+    **dict.fromkeys("metres meters metre meter".split(), "metre"),
+    **dict.fromkeys("kg kilos kilograms kilogrammes".split(), "kilogram"),
+    **dict.fromkeys("lbs".split(), "pound"),
+    **dict.fromkeys("oz ounces".split(), "ounce"),
+    **dict.fromkeys("people persons".split(), "person"),
+    **dict.fromkeys("feet foot".split(), "foot"),
+    **dict.fromkeys("inches inch".split(), "inch"),
+    **dict.fromkeys("mw megawatts".split(), "megawatt"),
+    **dict.fromkeys("kw kilowatts".split(), "kilowatt"),
+}
+_UNIT_TOKEN = re.compile(
+    rf"{_SIGN}|\b(?:{_CODE})(?=[\s\d])|percentage\s+points?|per\s+cent|%|\b(?:pct|percent)\b|\b{_UNIT}", _I)
+
+
+def _unit_key(token: str) -> str:
+    t = " ".join(token.lower().split())
+    t = re.sub(rf"^{_NATIONALITY.lower()}\s*", "", t) if not t.endswith("$") else t
+    if t.endswith("$"):
+        return "dollar"
+    if t.startswith("percentage point"):
+        return "percentage point"
+    if t == "per cent":
+        return "percent"
+    if t in _UNIT_KEYS:
+        return _UNIT_KEYS[t]
+    return t[:-1] if t.endswith("s") and len(t) > 3 else t
+
+
+def unit_of(span: str) -> str:
+    """The unit a figure counts, as one key per unit ("dollar", "percent", "tonne"; "" for none).
+
+    Currency words and signs fold together, plurals into singulars, magnitudes are ignored, and a rate
+    is kept ("dollar per barrel").
+
+    >>> unit_of("US$ 30 mln"), unit_of("30 mln dlrs"), unit_of("5.5 pct"), unit_of("19.60 dlrs a barrel")
+    ('dollar', 'dollar', 'percent', 'dollar per barrel')
+    >>> unit_of("about 1,200")
+    ''
+    """
+    m = _UNIT_TOKEN.search(span)
+    if not m:
+        return ""
+    key = _unit_key(m.group(0))
+    if r := re.search(rf"\b(?:a|an|per|each)\s+({'|'.join(_RATE_WORDS)})\b", span[m.end():], _I):
+        key += " per " + _unit_key(r.group(1))
+    return key
+
+
+def same_quantity_kind(a: str, b: str) -> bool:
+    """Do two figures count the same thing: both have a number and the same unit (or both none).
+
+    >>> same_quantity_kind("30 mln dlrs", "$25 million"), same_quantity_kind("30 mln dlrs", "12 pct")
+    (True, False)
+    """
+    return bool(_NUMBER_RE.search(a) and _NUMBER_RE.search(b)) and unit_of(a) == unit_of(b)

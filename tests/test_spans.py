@@ -1,0 +1,275 @@
+"""Span repairs (qa.spans), each on hand-written news-like sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.spans import (
+    complete_number,
+    fits_kind,
+    same_quantity_kind,
+    trim_span,
+    unit_of,
+    widen_name,
+)
+from qa.text import collapse_whitespace, squad_normalize
+
+
+def _apply(fn, text: str, part: str, nth: int = 0, **kw) -> str:
+    """Run ``fn`` on the ``nth`` occurrence of ``part`` in ``text`` and return the new span's text."""
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(part, i + 1)
+    a, b = fn(text, i, i + len(part), **kw)
+    assert 0 <= a <= b <= len(text)
+    return text[a:b]
+
+
+# --- complete_number ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "part", "want"), [
+    ("The brewer said net income rose to 41 mln dlrs last year.", "41", "41 mln dlrs"),
+    ("The brewer said net income rose to 41 mln dlrs last year.", "41 mln", "41 mln dlrs"),
+    ("The county paid 86,000 dlrs in legal fees.", "86,000", "86,000 dlrs"),
+    ("The county paid 86,000 dlrs in legal fees.", "000", "86,000 dlrs"),
+    ("Exports to the region reached 29 billion dlrs.", "29 billion", "29 billion dlrs"),
+    ("The shares closed at 14 crowns on the bourse.", "14", "14 crowns"),
+    ("The ferry line earned 52 cts a share.", "52", "52 cts a share"),
+    ("Light crude traded at 21.40 dlrs a barrel on Friday.", "21.40", "21.40 dlrs a barrel"),
+    ("The mill will process 50,000 tonnes per year.", "50,000", "50,000 tonnes per year"),
+    ("Inflation eased to 3.4 pct in May.", "3.4", "3.4 pct"),
+    ("Inflation eased to 3.4 per cent in May.", "3.4", "3.4 per cent"),
+    ("Turnout fell 2.5 percentage points.", "2.5", "2.5 percentage points"),
+    ("Turnout fell to 61%.", "61", "61%"),
+    ("The charity concert raised more than $2.5 million for the hospital.", "2.5", "more than $2.5 million"),
+    ("The club paid £34m for the striker.", "34", "£34m"),
+    ("The insurer holds US$ 4 mln in bonds.", "4", "US$ 4 mln"),
+    ("The fund sold 5 mln U.S. dlrs of notes.", "5", "5 mln U.S. dlrs"),
+    ("Nearly two dozen people were hurt in the crash.", "two", "Nearly two dozen people"),
+    ("Floods covered some 300 square miles of farmland.", "300", "some 300 square miles"),
+    ("At least 12 people died in the storm.", "12", "At least 12 people"),
+    ("The field pumps 1.2 mln bpd.", "1.2", "1.2 mln bpd"),
+])
+def test_complete_number_adds_magnitude_unit_rate_sign_and_qualifier(text, part, want):
+    assert _apply(complete_number, text, part) == want
+
+
+def test_complete_number_crosses_one_hard_line_break_of_wire_copy():
+    text = "The utility said it will spend 120 mln\ndlrs on the new plant."
+    assert _apply(complete_number, text, "120") == "120 mln\ndlrs"
+    text = "The utility expects to spend about\n120 mln dlrs."
+    assert _apply(complete_number, text, "120") == "about\n120 mln dlrs"
+
+
+def test_complete_number_stops_at_a_blank_line_or_sentence_end():
+    assert _apply(complete_number, "The bid was raised to 30\n\ndlrs for each share.", "30") == "30"
+    assert _apply(complete_number, "Output reached 40. Tonnes of grain were lost.", "40") == "40"
+
+
+def test_complete_number_leaves_a_span_without_a_number_alone():
+    text = "The utility said it will spend heavily on the plant."
+    i = text.index("utility")
+    assert complete_number(text, i, i + len("utility")) == (i, i + len("utility"))
+    assert complete_number(text, 0, 0) == (0, 0)
+
+
+def test_complete_number_completes_only_the_number_it_was_given():
+    text = "Profit rose to 30 mln dlrs from 25 mln dlrs a year earlier."
+    assert _apply(complete_number, text, "30") == "30 mln dlrs"
+    assert _apply(complete_number, text, "25") == "25 mln dlrs"
+
+
+def test_complete_number_adds_nothing_to_a_span_that_names_its_unit():
+    text = "The shares ended at 14 crowns a share, up from 12 crowns."
+    assert _apply(complete_number, text, "14 crowns") == "14 crowns"
+
+
+def test_complete_number_leaves_codes_and_hyphenated_figures():
+    assert _apply(complete_number, "The carrier flew an A320 jet to the coast.", "320") == "320"
+    assert _apply(complete_number, "It sold a 30-year bond worth 2 bln dlrs.", "30") == "30"
+
+
+def test_complete_number_gives_no_unit_to_a_year():
+    assert _apply(complete_number, "In 2019 people queued for hours.", "2019") == "2019"
+    assert _apply(complete_number, "Sales rose to 2019 tonnes.", "2019") == "2019"
+    assert _apply(complete_number, "Sales rose to 2,019 tonnes.", "2,019") == "2,019 tonnes"
+
+
+def test_complete_number_qualifiers_can_be_left_out():
+    text = "The charity raised more than $2.5 million."
+    assert _apply(complete_number, text, "2.5", qualifiers=False) == "$2.5 million"
+
+
+def test_complete_number_never_leaves_the_text():
+    text = "Sales were 7 mln dlrs"
+    assert complete_number(text, 11, 99) == (11, len(text))
+    assert complete_number(text, -5, 12) == (0, len(text))
+
+
+# --- widen_name -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "part", "want"), [
+    ("The service was led by Bishop Amara Nwosu of the northern diocese.", "Nwosu", "Bishop Amara Nwosu"),
+    ("The service was led by Bishop Amara Nwosu of the northern diocese.", "Amara", "Bishop Amara Nwosu"),
+    ("Shareholder Pieter van der Linde voted against the merger.", "Linde", "Shareholder Pieter van der Linde"),
+    ("Shareholder Pieter van der Linde voted against the merger.", "Pieter", "Shareholder Pieter van der Linde"),
+    ("Talks were chaired by Sheikh Faisal bin Hamad al-Rumaihi in the capital.", "al-Rumaihi",
+     "Sheikh Faisal bin Hamad al-Rumaihi"),
+    ("Envoy Carla de Souza arrived on Monday.", "Souza", "Envoy Carla de Souza"),
+    ("The plan was drafted by John Q. Hartley and approved.", "Hartley", "John Q. Hartley"),
+    ("The plan was drafted by John Q. Hartley and approved.", "John", "John Q. Hartley"),
+    ("A spokesman for Dr. Lena Ortiz declined to comment.", "Ortiz", "Dr. Lena Ortiz"),
+    ("The firm Brightwater Tools & Dies Co. was sold.", "Dies", "Brightwater Tools & Dies Co."),
+    ("Aides said Ana Ruiz's team had won.", "Ana", "Ana Ruiz"),
+])
+def test_widen_name_takes_the_run_of_capitalized_words(text, part, want):
+    assert _apply(widen_name, text, part) == want
+
+
+def test_widen_name_crosses_one_hard_line_break_but_not_a_blank_line():
+    text = "shares of oil company Northfield\nPetroleum Corp fell."
+    assert _apply(widen_name, text, "Petroleum") == "Northfield\nPetroleum Corp"
+    text = "NORTHFIELD RAISES PAYOUT\n\nPetroleum analysts were surprised."
+    assert _apply(widen_name, text, "Petroleum") == "Petroleum"
+
+
+def test_widen_name_keeps_a_capitals_headline_out_of_its_story():
+    text = "LAKESIDE TOOLMAKER RAISES PAYOUT\nAcme Holdings said on Monday"
+    assert _apply(widen_name, text, "Acme") == "Acme Holdings"
+    assert _apply(widen_name, text, "PAYOUT") == "LAKESIDE TOOLMAKER RAISES PAYOUT"
+
+
+def test_widen_name_stops_at_sentence_ends_and_sentence_openers():
+    assert _apply(widen_name, "The vote passed. Kowalski said he was pleased.", "Kowalski") == "Kowalski"
+    assert _apply(widen_name, "But Kowalski said he was pleased.", "Kowalski") == "Kowalski"
+    assert _apply(widen_name, "Yesterday Kowalski said he was pleased.", "Kowalski") == "Kowalski"
+
+
+def test_widen_name_stops_at_punctuation_and_lowercase_words():
+    assert _apply(widen_name, "said Ana Ruiz, the mayor of Port Elm.", "Ana") == "Ana Ruiz"
+    assert _apply(widen_name, "the mayor told Ruiz on Friday", "Ruiz") == "Ruiz"
+    assert _apply(widen_name, "a deal with van Heerden was signed", "Heerden") == "Heerden"
+
+
+def test_widen_name_stops_at_given_stopwords():
+    text = "Foreign Minister Ana Ruiz said the talks would resume."
+    assert _apply(widen_name, text, "Ruiz", stopwords=frozenset({"minister"})) == "Ana Ruiz"
+
+
+def test_widen_name_leaves_a_lowercase_span_alone():
+    text = "the mayor of Port Elm"
+    assert widen_name(text, 4, 9) == (4, 9)
+
+
+# --- trim_span ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "part", "want"), [
+    ("LAKESIDE, May 3 (Newswire) - The council voted.", "(Newswire", "Newswire"),
+    ("LAKESIDE, May 3 (Newswire) - The council voted.", "(Newswire)", "Newswire"),
+    ("Shares of Acme Holdings <ACME> rose.", "<ACME", "ACME"),
+    ("Shares of Acme Holdings <ACME> rose.", "ACME>", "ACME"),
+    ("Acme Holdings Corp, the toolmaker, said", "Acme Holdings Corp,", "Acme Holdings Corp"),
+    ("The council met in Lakeside. It voted.", "in Lakeside.", "in Lakeside"),
+    ("The toolmaker is Acme Holdings Corp.", "Acme Holdings Corp.", "Acme Holdings Corp."),
+    ("The order came from the U.S.", "the U.S.", "the U.S."),
+    ("The deal was done by John Q.", "John Q.", "John Q."),
+    ("The talks start at 9 a.m.", "9 a.m.", "9 a.m."),
+    ('The plan, dubbed "Blue Line", was approved.', '"Blue Line",', "Blue Line"),
+    ('The plan, dubbed "Blue Line", was approved.', 'dubbed "Blue Line"', 'dubbed "Blue Line"'),
+    ("The firm (its parent is Acme) said", "parent is Acme)", "parent is Acme"),
+    ("Shares of Acme Corp (ACM) rose.", "Acme Corp (ACM)", "Acme Corp (ACM)"),
+    ("said the mayor; the council", "the mayor;", "the mayor"),
+    ("  the mayor \n", "  the mayor \n", "the mayor"),
+    ("the music of the '80s returned", "'80s", "'80s"),
+    ("rates rose by .5 pct", ".5 pct", ".5 pct"),
+])
+def test_trim_span_strips_punctuation_and_unbalanced_brackets(text, part, want):
+    assert _apply(trim_span, text, part) == want
+
+
+def test_trim_span_never_empties_a_span():
+    text = "He paused , ; and went on."
+    i = text.index(", ;")
+    assert trim_span(text, i, i + 3) == (i, i + 3)
+
+
+# --- comparing strings ----------------------------------------------------------------------------
+def test_collapse_whitespace_joins_hard_wrapped_lines():
+    assert collapse_whitespace("Northfield\nPetroleum \t Corp\n") == "Northfield Petroleum Corp"
+    assert collapse_whitespace("") == ""
+
+
+def test_squad_normalize_folds_case_punctuation_articles_and_line_breaks():
+    assert squad_normalize("The Northfield\nPetroleum Corp.") == squad_normalize("northfield petroleum corp")
+    assert squad_normalize("Lakeside’s council") == squad_normalize("Lakeside's council")
+    assert squad_normalize("30 mln dlrs") != squad_normalize("30 bln dlrs")
+
+
+# --- fits_kind ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "span", "fits"), [
+    ("number", "41 mln dlrs", True),
+    ("number", "two dozen", True),
+    ("number", "the council", False),
+    ("date", "March 3", True),
+    ("date", "on Tuesday", True),
+    ("date", "last week", True),
+    ("date", "yesterday", True),
+    ("date", "Oct. 1987", True),
+    ("date", "the council", False),
+    ("date", "prices may rise", False),
+    ("date", "early MARCH", True),
+    ("person", "Ana Ruiz", True),
+    ("person", "the mayor", False),
+    ("person", "86,000 dlrs", False),
+    ("place", "Port Elm", True),
+    ("place", "10 Harbour Street", True),
+    ("org", "Acme Holdings", True),
+    ("org", "about 30 pct", False),
+    ("entity", "A320", True),
+    ("entity", "320", False),
+    ("phrase", "to cut costs", True),
+    ("reason", "because prices fell", True),
+])
+def test_fits_kind(kind, span, fits):
+    assert fits_kind(kind, span) is fits
+
+
+# --- units ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("span", "unit"), [
+    ("41 mln dlrs", "dollar"),
+    ("$2.5 million", "dollar"),
+    ("US$ 4 mln", "dollar"),
+    ("3 bln U.S. dollars", "dollar"),
+    ("3.4 pct", "percent"),
+    ("3.4 per cent", "percent"),
+    ("61%", "percent"),
+    ("14 crowns", "crown"),
+    ("1 crown", "crown"),
+    ("50,000 tonnes", "tonne"),
+    ("1 ton", "tonne"),
+    ("21.40 dlrs a barrel", "dollar per barrel"),
+    ("12 barrels", "barrel"),
+    ("At least 12 people", "person"),
+    ("about 1,200", ""),
+])
+def test_unit_of(span, unit):
+    assert unit_of(span) == unit
+
+
+def test_same_quantity_kind():
+    assert same_quantity_kind("30 mln dlrs", "$25 million")
+    assert same_quantity_kind("12 pct", "9.5 per cent")
+    assert same_quantity_kind("1,200", "about 900")
+    assert not same_quantity_kind("30 mln dlrs", "12 pct")
+    assert not same_quantity_kind("50,000 tonnes", "50,000")
+    assert not same_quantity_kind("Ana Ruiz", "Ana Ruiz")
+
+
+# --- every rule stays inside the text and only grows or only shrinks ------------------------------
+def test_rules_keep_offsets_inside_the_text_and_move_one_way():
+    text = ("LAKESIDE, May 3 (Newswire) - Acme Holdings Corp <ACME> said net income rose to about 41 mln\n"
+            "dlrs, or 52 cts a share, from 30.5 mln dlrs.\n\nBishop Amara Nwosu said \"thank you\".")
+    for s in range(0, len(text) + 1, 3):
+        for e in range(s, min(len(text), s + 24) + 1, 2):
+            for fn in (complete_number, widen_name):
+                a, b = fn(text, s, e)
+                assert 0 <= a <= s <= e <= b <= len(text)
+            a, b = trim_span(text, s, e)
+            assert s <= a <= b <= e and (a < b or s == e)
