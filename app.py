@@ -50,7 +50,7 @@ UPLOADS = "uploads"  # sub-folder of the corpus that uploaded articles go to
 EXAMPLES = (
     "Who is the leader of Hayat Tahrir al-Sham?",
     "How many villages did the Syrian Democratic Forces capture in Deir ez-Zor?",
-    "Which air defence system does Russia rely on for aerial control in Syria?",
+    "Which group leads the rebel coalition?",
     "How many towns did the rebels capture?",
 )
 CSS = """
