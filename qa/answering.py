@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
@@ -193,7 +194,7 @@ def select_windows(question_terms: Sequence[str], passages: Sequence[Passage], d
                 continue
             seen.add((p.source, i))
             own = _terms_of(doc.text, sents[i])
-            near = set()
+            near: frozenset[str] = frozenset()
             for j in (i - 1, i + 1):
                 if 0 <= j < len(sents):
                     near |= _terms_of(doc.text, sents[j])
@@ -226,8 +227,22 @@ def select_windows(question_terms: Sequence[str], passages: Sequence[Passage], d
     return out
 
 
-def _terms_of(text: str, span: tuple[int, int]) -> set[str]:
-    return set(terms(text[span[0] : span[1]]))
+def _terms_of(text: str, span: tuple[int, int]) -> frozenset[str]:
+    return _span_terms(text, span[0], span[1])
+
+
+@lru_cache(maxsize=65536)
+def _span_terms(text: str, a: int, b: int) -> frozenset[str]:
+    """Terms of ``text[a:b]``, cached: every question asks for the same articles' sentences again
+    (a str caches its hash, so the key costs nothing for an article already seen)."""
+    return frozenset(terms(text[a:b]))
+
+
+@lru_cache(maxsize=65536)
+def _wordpieces(text: str) -> int:
+    from .reader import encode_text
+
+    return len(encode_text(text)[0])
 
 
 # --- features and the calibrated model ------------------------------------------------------------
@@ -327,7 +342,7 @@ class ReaderAnswerer:
         q_len = len(encode_text(question.text)[0])
         budget = max(32, self.window_tokens - min(q_len, 64) - 3)
         return select_windows(question.terms or tuple(terms(question.text)), passages, docs, self.idf,
-                              lambda s: len(encode_text(s)[0]), budget=budget, windows=n or self.windows)
+                              _wordpieces, budget=budget, windows=n or self.windows)
 
     def read(self, question: Question, windows: Sequence[ReadingWindow], docs: dict[str, Document]) -> list[list]:
         """The reader's best spans (``qa.reader.Span``, offsets into the window) of each window, in one batch."""
@@ -377,8 +392,8 @@ class ReaderAnswerer:
         idx = [i for i, (x, y) in enumerate(sents) if x < b and y > a]
         if not idx:
             return 0.0
-        own = set().union(*(_terms_of(text, sents[i]) for i in idx))
-        near = set()
+        own = frozenset().union(*(_terms_of(text, sents[i]) for i in idx))
+        near: frozenset[str] = frozenset()
         for j in (idx[0] - 1, idx[-1] + 1):
             if 0 <= j < len(sents):
                 near |= _terms_of(text, sents[j])

@@ -457,16 +457,13 @@ class Reader:
             for r in reads:
                 w = r.window
                 for score, i, j in _best_spans(r.start, r.end, w.ctx_pos, len(w.offsets), self.max_answer_tokens):
-                    a, b = w.offsets[i][0], w.offsets[j][1]
-                    if content_words(context[a:b]) <= asked:
-                        continue
-                    found.append((score, a, b))
+                    found.append((score, w.offsets[i][0], w.offsets[j][1]))
             found.sort(key=lambda x: -x[0])
             spans: list[Span] = []
             for score, a, b in found:
                 if len(spans) >= k:
                     break
-                if any(a < s.end and s.start < b for s in spans):
+                if any(a < s.end and s.start < b for s in spans) or content_words(context[a:b]) <= asked:
                     continue
                 spans.append(Span(a, b, context[a:b], score, null))
             out.append(spans)
