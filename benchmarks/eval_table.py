@@ -21,39 +21,23 @@ gold source, warm ``ask`` p50 latency. Indexes are built once under ``benchmarks
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 from common import DEV, OUT, SHARED
+from squad import paragraph_corpus, source_of
 
 from qa import QA
 from qa.evaluation import EvalResult, evaluate, is_correct, load_questions
-from qa.training import TUNE, load_split, paragraphs
+from qa.training import TUNE, load_split
 
 NEWS = SHARED / "eval" / "news_dev"
-
-
-def squad_tune_corpus(folder: Path) -> Path:
-    corpus = folder / "squad-tune-corpus"
-    if not corpus.exists():
-        tmp = folder / "squad-tune-corpus.tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        for title, pi, context in paragraphs(TUNE):
-            (tmp / source_name(title, pi)).write_text(f"---\ntitle: {title.replace('_', ' ')}\n---\n{context}\n",
-                                                      encoding="utf-8")
-        tmp.rename(corpus)
-    return corpus
-
-
-def source_name(title: str, paragraph: int) -> str:
-    return f"{re.sub(r'[^A-Za-z0-9]+', '_', title)}--{paragraph:03d}.md"
 
 
 def squad_rows(n: int) -> list[dict]:
     ex = load_split(TUNE)
     step = max(1, len(ex) // n)
     return [{"id": e.id, "question": e.question, "answers": [t for _, t in e.answers],
-             "sources": [source_name(e.title, e.paragraph)]} for e in ex[::step][:n]]
+             "sources": [source_of(e.title, e.paragraph)]} for e in ex[::step][:n]]
 
 
 def run(name: str, corpus: Path, index: Path, rows: list[dict]) -> tuple[str, EvalResult]:
@@ -113,7 +97,7 @@ def main() -> None:
                run("`news_dev` (Reuters 1987)", NEWS / "corpus", OUT / "eval-news-index",
                    load_questions(NEWS / "questions.jsonl"))]
     if args.squad:
-        results.append(run(f"SQuAD tune sample ({args.squad} q.)", squad_tune_corpus(OUT), OUT / "eval-squad-index",
+        results.append(run(f"SQuAD tune sample ({args.squad} q.)", paragraph_corpus(OUT / "squad-tune-corpus", TUNE), OUT / "eval-squad-index",
                            squad_rows(args.squad)))
     if args.misses:
         for name, r in results:

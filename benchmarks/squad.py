@@ -111,18 +111,23 @@ def source_of(title: str, paragraph: int) -> str:
     return f"{re.sub(r'[^A-Za-z0-9]+', '_', title)}--{paragraph:03d}.md"
 
 
+def paragraph_corpus(corpus: Path, half: str | None = None) -> Path:
+    """A folder with every v1.1 dev paragraph (of one half, if given) as an article file (written once)."""
+    if not corpus.exists():
+        tmp = corpus.with_name(corpus.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        for title, pi, context in paragraphs(half):
+            (tmp / source_of(title, pi)).write_text(f"---\ntitle: {title.replace('_', ' ')}\n---\n{context}\n",
+                                                    encoding="utf-8")
+        tmp.rename(corpus)
+    return corpus
+
+
 def open_bot(folder: Path):
     """Our pipeline over every v1.1 dev paragraph, one file each (built once, then reused)."""
     from qa import QA
 
-    corpus = folder / "squad-corpus"
-    if not corpus.exists():
-        tmp = folder / "squad-corpus.tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        for title, pi, context in paragraphs():
-            (tmp / source_of(title, pi)).write_text(f"---\ntitle: {title.replace('_', ' ')}\n---\n{context}\n",
-                                                    encoding="utf-8")
-        tmp.rename(corpus)
+    corpus = paragraph_corpus(folder / "squad-corpus")
     bot = QA(corpus=corpus, index_dir=folder / "squad-index", show_progress=False)
     bot.warm_up()
     return bot

@@ -66,13 +66,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50)
     return weights, float(w[-1] - (w[:-1] * mu / sd).sum())
 
 
-USED = FEATURES
-
-
-def rows_of(cands, golds: list[str]) -> list[tuple[list[float], float]]:
-    return [([c.features[n] for n in USED], score(c.text, golds)[1] if golds else 0.0) for c in cands]
-
-
 def collect(bot, answerer: ReaderAnswerer, examples, v2_unanswerable, cache: Path | None = None) -> list[dict]:
     """Per question and situation: what was read (windows and the reader's spans). The reading is the
     slow part, so it is kept in ``cache`` (JSON) and features are recomputed from it on every run."""
@@ -156,20 +149,20 @@ def fit(qs: list[dict], name: str) -> Calibration:
     x, y = [], []
     for q in qs:  # one row a question: the span the answerer would give, and how right it is
         if q["full"]:
-            (f, label), = rows_of(q["full"][:1], q["golds"])
-            x.append(f)
-            y.append(label)
+            best = q["full"][0]
+            x.append([best.features[n] for n in FEATURES])
+            y.append(score(best.text, q["golds"])[1] if q["golds"] else 0.0)
     w, b = fit_logistic(np.array(x), np.array(y))
-    cal = Calibration(tuple(float(v) for v in w), b, 0.5, names=USED)
+    cal = Calibration(tuple(float(v) for v in w), b, 0.5)
     pts = curve(cal, qs)
     share = unanswerable_share()
     best = max(pts, key=lambda p: objective(p, share))
     print(f"{name}: {len(x)} rows from {len(qs)} question situations; weights "
-          + ", ".join(f"{n} {v:+.3f}" for n, v in zip(USED, w, strict=True)) + f", bias {b:+.3f}")
+          + ", ".join(f"{n} {v:+.3f}" for n, v in zip(FEATURES, w, strict=True)) + f", bias {b:+.3f}")
     print(f"{name}: threshold -> F1 all / answerable F1 / declined: not in corpus, unanswerable\n  "
           + "\n  ".join(f"{p[0]:.3f}: {p[1]:.1f} / {p[2]:.1f} / {p[3]:.0f}, {p[4]:.0f}" for p in pts[:24:2])
           + f"\n  -> {best[0]} ({best[1]:.1f} / {best[2]:.1f} / {best[3]:.0f}, {best[4]:.0f}; unanswerable share {share:.3f})")
-    return Calibration(cal.weights, cal.bias, best[0], names=USED)
+    return Calibration(cal.weights, cal.bias, best[0])
 
 
 def extract_rows(answerer: ReaderAnswerer, examples, seed: int = 0, cache: Path | None = None) -> list[dict]:

@@ -32,7 +32,7 @@ from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, NUMBER, PERSON, Question
-from .spans import complete_number, fits_kind, same_quantity_kind, trim_span, widen_name
+from .spans import complete_number, figure_value, fits_kind, same_quantity_kind, trim_span, widen_name
 from .text import STOPWORDS, collapse_whitespace, content_words, sentence_spans, squad_normalize, terms
 
 
@@ -60,7 +60,6 @@ class Candidate:
     text: str
     confidence: float = 0.0
     features: dict = field(default_factory=dict, compare=False)
-    passage: Passage | None = field(default=None, compare=False)
 
 
 def same_answer(a: str, b: str) -> bool:
@@ -75,24 +74,8 @@ def same_answer(a: str, b: str) -> bool:
         return False
     if na == nb or f" {na} " in f" {nb} " or f" {nb} " in f" {na} ":
         return True
-    va, vb = _value(a), _value(b)
+    va, vb = figure_value(a), figure_value(b)
     return va is not None and va == vb and same_quantity_kind(a, b)
-
-
-_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-
-
-def _value(text: str) -> float | None:
-    """The first figure of ``text``, digits or a small number word ("Twelve people" -> 12.0)."""
-    m = re.search(r"\d[\d,]*(?:\.\d+)?", text)
-    if m:
-        try:
-            return float(m.group().replace(",", ""))
-        except ValueError:
-            return None
-    return next((_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS), None)
 
 
 def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -156,7 +139,6 @@ class ReadingWindow:
     start: int
     end: int
     rank: int
-    passage: Passage | None = None
 
 
 def coverage(question_terms: Sequence[str], text_terms: set[str], idf) -> float:
@@ -193,17 +175,11 @@ def select_windows(question_terms: Sequence[str], passages: Sequence[Passage], d
             if (p.source, i) in seen:
                 continue
             seen.add((p.source, i))
-            own = _terms_of(doc.text, sents[i])
-            near: frozenset[str] = frozenset()
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(sents):
-                    near |= _terms_of(doc.text, sents[j])
-            s = coverage(q, own, idf) + coverage(q, near - own, idf) / 3 + 0.05 / (1 + rank)
+            s = sentence_coverage(q, doc.text, i, i, idf) + 0.05 / (1 + rank)
             scored.append((s, p.source, i, rank))
     scored.sort(key=lambda x: -x[0])
     out: list[ReadingWindow] = []
     taken: dict[str, list[tuple[int, int]]] = {}
-    by_source = {p.source: p for p in passages}
     for _s, source, i, _rank in scored:
         if len(out) >= windows:
             break
@@ -223,12 +199,21 @@ def select_windows(question_terms: Sequence[str], passages: Sequence[Passage], d
                     break
         a, b = sents[lo][0], sents[hi][1]
         taken.setdefault(source, []).append((a, b))
-        out.append(ReadingWindow(source, a, b, len(out), by_source.get(source)))
+        out.append(ReadingWindow(source, a, b, len(out)))
     return out
 
 
-def _terms_of(text: str, span: tuple[int, int]) -> frozenset[str]:
-    return _span_terms(text, span[0], span[1])
+def sentence_coverage(question_terms: Sequence[str], text: str, first: int, last: int, idf) -> float:
+    """``coverage`` of the question by sentences ``first..last`` of ``text``, plus a third of what only
+    their two neighbouring sentences add.
+
+    >>> sentence_coverage(["bridg", "long"], "The bridge opened. It is long.", 0, 0, lambda t: 1.0)
+    0.6666666666666666
+    """
+    sents = sentence_spans(text)
+    own = frozenset().union(*(_span_terms(text, *sents[i]) for i in range(first, last + 1)))
+    near = frozenset().union(*(_span_terms(text, *sents[j]) for j in (first - 1, last + 1) if 0 <= j < len(sents)))
+    return coverage(question_terms, own, idf) + coverage(question_terms, near - own, idf) / 3
 
 
 @lru_cache(maxsize=65536)
@@ -311,16 +296,13 @@ class ReaderAnswerer:
     name = "reader"
 
     def __init__(self, reader=None, *, idf=None, calibration: Calibration | None = None, windows: int = 4,
-                 window_tokens: int = 160, spans_per_window: int = 3, max_alternatives: int = 3,
-                 threshold: float | None = None) -> None:
+                 window_tokens: int = 160, spans_per_window: int = 3, max_alternatives: int = 3) -> None:
         from .reader import Reader  # torch loads with the model, on first use
 
         self.reader = reader or Reader()
         tuned = self.reader.tuned()
         self.calibration = calibration or (Calibration.from_dict(tuned["calibration"]) if "calibration" in tuned
                                            else MARGIN_ONLY)
-        if threshold is not None:
-            self.calibration = replace(self.calibration, threshold=threshold)
         self.idf = idf or (lambda _t: 1.0)
         self.windows = windows
         self.window_tokens = window_tokens
@@ -335,14 +317,14 @@ class ReaderAnswerer:
         return self.reader.warm_up()
 
     # the steps, each usable alone (benchmarks/tune_answerer.py fits the calibration on `candidates`)
-    def reading_windows(self, question: Question, passages: Sequence[Passage], docs: dict[str, Document],
-                        n: int | None = None) -> list[ReadingWindow]:
+    def reading_windows(self, question: Question, passages: Sequence[Passage], docs: dict[str, Document]
+                        ) -> list[ReadingWindow]:
         from .reader import encode_text
 
         q_len = len(encode_text(question.text)[0])
         budget = max(32, self.window_tokens - min(q_len, 64) - 3)
         return select_windows(question.terms or tuple(terms(question.text)), passages, docs, self.idf,
-                              _wordpieces, budget=budget, windows=n or self.windows)
+                              _wordpieces, budget=budget, windows=self.windows)
 
     def read(self, question: Question, windows: Sequence[ReadingWindow], docs: dict[str, Document]) -> list[list]:
         """The reader's best spans (``qa.reader.Span``, offsets into the window) of each window, in one batch."""
@@ -367,18 +349,16 @@ class ReaderAnswerer:
         if not raw:
             return []
         q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
+        texts = [collapse_whitespace(docs[w.source].text[a:b]) for w, _s, a, b in raw]
         out = []
-        for w, s, a, b in raw:
-            doc = docs[w.source]
-            text = collapse_whitespace(doc.text[a:b])
+        for (w, s, a, b), text in zip(raw, texts, strict=True):
             words = content_words(text)
-            support = len({x.source + str(x.start) for x, _s, xa, xb in raw
-                           if x is not w and same_answer(collapse_whitespace(doc.text[a:b]),
-                                                         collapse_whitespace(docs[x.source].text[xa:xb]))})
-            cov = self._coverage(q_terms, doc.text, a, b)
+            # other windows giving the same answer
+            support = len({x for (x, *_), t in zip(raw, texts, strict=True) if x is not w and same_answer(text, t)})
+            cov = self._coverage(q_terms, docs[w.source].text, a, b)
             f = features(s.margin, s.null, cov, fits_kind(question.kind, text),
                          len(words & q_words) / len(words) if words else 1.0, len(text.split()), support)
-            out.append(Candidate(w.source, a, b, text, 0.0, f, w.passage))
+            out.append(Candidate(w.source, a, b, text, 0.0, f))
         if calibrate:
             out = [replace(c, confidence=self.calibration.probability(c.features)) for c in out]
         # the reader ranks (its margin over "no answer"); the calibration only says how sure that is. A
@@ -387,17 +367,9 @@ class ReaderAnswerer:
         return _dedupe(sorted(out, key=lambda c: (strict and not c.features["fits"], -c.features["margin"])))
 
     def _coverage(self, q_terms: list[str], text: str, a: int, b: int) -> float:
-        """Coverage of the question by the sentence(s) of ``text[a:b]``, what only neighbours add a third."""
-        sents = sentence_spans(text)
-        idx = [i for i, (x, y) in enumerate(sents) if x < b and y > a]
-        if not idx:
-            return 0.0
-        own = frozenset().union(*(_terms_of(text, sents[i]) for i in idx))
-        near: frozenset[str] = frozenset()
-        for j in (idx[0] - 1, idx[-1] + 1):
-            if 0 <= j < len(sents):
-                near |= _terms_of(text, sents[j])
-        return coverage(q_terms, own, self.idf) + coverage(q_terms, near - own, self.idf) / 3
+        """``sentence_coverage`` of the sentence(s) holding ``text[a:b]``."""
+        idx = [i for i, (x, y) in enumerate(sentence_spans(text)) if x < b and y > a]
+        return sentence_coverage(q_terms, text, idx[0], idx[-1], self.idf) if idx else 0.0
 
     @staticmethod
     def complete(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
@@ -429,4 +401,4 @@ def _dedupe(ranked: list[Candidate]) -> list[Candidate]:
 
 
 __all__ = ["Answerer", "Calibration", "Candidate", "FEATURES", "ReaderAnswerer", "ReadingWindow", "assemble",
-           "coverage", "features", "same_answer", "select_windows"]
+           "coverage", "features", "same_answer", "select_windows", "sentence_coverage"]

