@@ -25,6 +25,7 @@ import html
 import logging
 import os
 import re
+import stat
 import tempfile
 import threading
 import unicodedata
@@ -38,6 +39,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import qa  # noqa: E402
+from qa.guard import RequestGuard, allowed_hosts  # noqa: E402
 from qa.reading import EXTENSIONS, read_file  # noqa: E402
 
 log = logging.getLogger("qa.app")
@@ -46,6 +48,11 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 MAX_UPLOAD_BYTES = 1_000_000  # a long news article is ~50 kB; bigger uploads get a friendly "too large"
 MAX_TOP_K = 20  # passages an ask may consider (the page's slider goes this far)
+MAX_FILES_PER_UPLOAD = 20  # files one upload may hold
+MAX_FILES_PER_HOUR = 200  # files the whole service takes in an hour (a runaway script stops there)
+MAX_REQUEST_BYTES = 1_000_000  # any request but an upload: a question, a chat of many turns
+MAX_CHAT_MESSAGES = 40  # messages of the page's chat passed on as history (20 turns)
+MAX_MESSAGE_CHARS = 20_000  # characters of one chat message kept (a reply with its source cards)
 UPLOADS = "uploads"  # sub-folder of the corpus that uploaded articles go to
 EXAMPLES = (
     "Who is the leader of Hayat Tahrir al-Sham?",
@@ -264,28 +271,31 @@ def render_uploads(uploads: list[Upload], report: qa.UpdateReport | None) -> str
 # --- the service: one QA shared by every visitor ---------------------------------------------
 
 class ChatService:
-    """The app's state: one ``qa.QA`` (index loaded once) and a lock.
+    """The app's state: one ``qa.QA`` (index loaded once) shared by every visitor.
 
-    ``QA.ask`` takes no lock and reads the documents, retriever and answerer that ``QA.refresh``
-    replaces one after another, so an ask during an upload could mix old and new state. Asks and
-    refreshes therefore run one at a time here; an ask takes ~40 ms, so 16 at once wait < 1 s.
+    Asks take no lock: ``QA.ask`` answers from the state it finds (documents, retriever, answerer),
+    which ``QA.refresh`` builds aside and swaps in at once. An upload is checked, saved and indexed
+    in its own request, one upload at a time (``_upload_lock``), while asks go on answering from the
+    articles indexed before it; the new articles are askable the moment the swap happens.
     """
 
-    def __init__(self, bot: qa.QA, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    def __init__(self, bot: qa.QA, *, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+                 max_files_per_upload: int = MAX_FILES_PER_UPLOAD, max_files_per_hour: int = MAX_FILES_PER_HOUR
+                 ) -> None:
         self.bot = bot
         self.max_upload_bytes = max_upload_bytes
-        self._lock = threading.Lock()
+        self.max_files_per_upload = max_files_per_upload
+        self.max_files_per_hour = max_files_per_hour
+        self._upload_lock = threading.Lock()
+        self._received: list[float] = []  # monotonic times of the files taken in the last hour
 
     def warm_up(self) -> qa.UpdateReport:
-        with self._lock:
-            return self.bot.warm_up()
+        return self.bot.warm_up()
 
     def ask(self, question: str, history=None, top_k: int | None = None) -> tuple[qa.Answer, dict]:
-        """The answer and the documents it refers to (a snapshot, for rendering)."""
-        with self._lock:
-            k = min(max(int(top_k), 1), MAX_TOP_K) if top_k else None
-            ans = self.bot.ask(question, history=history, top_k=k)
-            return ans, self.bot.docs
+        """The answer and the documents it refers to (for rendering)."""
+        ans = self.bot.ask(question, history=history, top_k=top_k)
+        return ans, self.bot.docs
 
     def reply(self, question: str, history=None, top_k: int | None = None) -> str:
         """The chat reply in Markdown; a question that cannot be answered gets a friendly message."""
@@ -299,14 +309,32 @@ class ChatService:
 
     def ask_json(self, question: str, top_k: int | None = None) -> dict:
         """``Answer.to_dict()``, or ``{"error": message}`` for a question that cannot be asked."""
+        shown = question[:200] if isinstance(question, str) else ""
         try:
             return self.ask(question, top_k=top_k)[0].to_dict()
         except qa.QAError as e:
-            return {"question": question, "error": str(e)}
+            return {"question": shown, "error": str(e)}
+        except Exception as e:  # never a raw exception over the API
+            log.exception("answering %r failed", shown)
+            return {"question": shown, "error": f"something went wrong ({type(e).__name__}); try again"}
 
     def status(self) -> dict:
-        with self._lock:
-            return self.bot.status()
+        """``QA.status()`` with folder names instead of absolute paths (visitors see it)."""
+        status = dict(self.bot.status())
+        for key in ("corpus", "index_dir"):
+            if status.get(key):
+                status[key] = Path(status[key]).name
+        return status
+
+    def _take(self, n: int) -> int:
+        """How many of ``n`` new files the hourly limit still lets in (and count them)."""
+        import time
+
+        now = time.monotonic()
+        self._received = [t for t in self._received if now - t < 3600]
+        room = max(0, self.max_files_per_hour - len(self._received))
+        self._received += [now] * min(n, room)
+        return min(n, room)
 
     def add_files(self, paths: Iterable[str | Path],
                   progress: Callable[..., object] | None = None) -> tuple[list[Upload], qa.UpdateReport | None]:
@@ -315,7 +343,16 @@ class ChatService:
         paths = [Path(p) for p in paths or () if p]
         folder = Path(self.bot.settings.corpus) / UPLOADS
         uploads: list[Upload] = []
-        with self._lock:
+        refused: list[Upload] = []
+        if len(paths) > self.max_files_per_upload:
+            refused += [Upload(safe_name(p.name), "rejected", f"more than {self.max_files_per_upload} files at once: "
+                               "upload the rest separately") for p in paths[self.max_files_per_upload:]]
+            paths = paths[: self.max_files_per_upload]
+        with self._upload_lock:
+            allowed = self._take(len(paths))
+            refused += [Upload(safe_name(p.name), "rejected", f"the server takes {self.max_files_per_hour} files an "
+                               "hour: try again later") for p in paths[allowed:]]
+            paths = paths[:allowed]
             if not self.bot.docs:  # not warmed up yet
                 self.bot.warm_up()
             known = list(self.bot.docs.values())
@@ -336,7 +373,7 @@ class ChatService:
                 step(0.4, desc="Indexing the new articles")
                 report = self.bot.refresh()
             step(1.0, desc="Done")
-        return uploads, report
+        return uploads + refused, report
 
     def _check(self, path: Path, known: list[qa.Document]) -> tuple[Upload, qa.Document | None, bytes]:
         """Whether one uploaded file can join the corpus: ``(outcome, its document, its bytes)``."""
@@ -344,9 +381,12 @@ class ChatService:
         if Path(name).suffix.lower() not in EXTENSIONS:
             return Upload(name, "rejected", f"not an article: upload {', '.join(EXTENSIONS)} files"), None, b""
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except OSError:
             return Upload(name, "rejected", "the upload did not arrive: try again"), None, b""
+        if not stat.S_ISREG(st.st_mode):
+            return Upload(name, "rejected", "not a regular file"), None, b""
+        size = st.st_size
         if size > self.max_upload_bytes:
             return Upload(name, "rejected", f"too large ({size / 1e6:.1f} MB; the limit is "
                           f"{self.max_upload_bytes / 1e6:g} MB)"), None, b""
@@ -391,16 +431,24 @@ def build_app(service: ChatService):
     default_k = service.bot.settings.top_k
 
     def respond(question: str, history: list, top_k: float):
-        history = list(history or [])
-        answer = service.reply(question, history, int(top_k))
-        return "", history + [{"role": "user", "content": esc(question)},
+        # the page's own handler, but reachable through Gradio's queue with any input: checked like the API
+        history = chat_history(history)
+        if not isinstance(question, str):
+            question = ""
+        answer = service.reply(question, history, top_k)
+        shown = question if len(question) <= MAX_MESSAGE_CHARS else question[:MAX_MESSAGE_CHARS] + "…"
+        return "", history + [{"role": "user", "content": esc(shown)},
                               {"role": "assistant", "content": answer}]
 
     def upload(files, progress=gr.Progress()):
+        files = [f for f in (files if isinstance(files, list) else [files]) if isinstance(f, str) and f]
         try:
-            uploads, report = service.add_files(files or [], progress=progress)
+            uploads, report = service.add_files(files, progress=progress)
         except qa.QAError as e:  # e.g. the index folder is not writable
             return render_error(e)
+        finally:  # Gradio's copies: what was added is saved in the corpus, the rest must not pile up
+            for f in files:
+                _drop_cached(f)
         return render_uploads(uploads, report)
 
     def chat(question: str, top_k: int = default_k) -> str:
@@ -415,7 +463,8 @@ def build_app(service: ChatService):
         """The corpus status: articles, chunks, indexed_at, model, skipped files."""
         return service.status()
 
-    with gr.Blocks(title="Ask the news") as demo:
+    # Gradio's upload cache: files older than an hour are deleted every hour, and all at shutdown
+    with gr.Blocks(title="Ask the news", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("## Ask the news\nAnswers are copied word for word from the articles, "
                     "with the sources under each answer.")
         with gr.Row():
@@ -455,24 +504,87 @@ def build_app(service: ChatService):
     return demo
 
 
+def chat_history(history: object) -> list[dict]:
+    """The page's chat as sent by a client, made safe to pass on: only ``{"role", "content"}``
+    messages with text content, the last ``MAX_CHAT_MESSAGES``, each cut to ``MAX_MESSAGE_CHARS``.
+
+    >>> chat_history([{"role": "user", "content": "Who?"}, 5, {"role": "x", "content": "y"}])
+    [{'role': 'user', 'content': 'Who?'}]
+    >>> chat_history("not a chat")
+    []
+    """
+    if not isinstance(history, list):
+        return []
+    out = []
+    for m in history[-MAX_CHAT_MESSAGES:]:
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
+            continue
+        content = m.get("content")
+        if isinstance(content, list):  # Gradio 6 sends [{"type": "text", "text": ...}, ...]
+            content = "\n".join(p["text"] for p in content[:10] if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if isinstance(content, str) and content:
+            out.append({"role": m["role"], "content": content[:MAX_MESSAGE_CHARS]})
+    return out
+
+
+def _drop_cached(path: str) -> None:
+    """Delete one of Gradio's cached upload files (never a file outside its cache folder)."""
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    try:
+        p = Path(path).resolve()
+        if cache in p.parents:
+            p.unlink(missing_ok=True)
+            if p.parent != cache and not any(p.parent.iterdir()):
+                p.parent.rmdir()  # Gradio keeps each file in a folder of its own
+    except OSError:
+        pass
+
+
 def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, block: bool = True,
-           quiet: bool = False):
+           quiet: bool = False, extra_hosts: Iterable[str] = (), auth: tuple[str, str] | None = None):
     """Build the page and serve it on ``host:port``. With ``block=False`` it returns at once and
-    the caller stops it with ``demo.close()``."""
+    the caller stops it with ``demo.close()``.
+
+    Requests pass ``qa.guard.RequestGuard`` first: only the Host names ``127.0.0.1``/``localhost``,
+    ``host`` and ``extra_hosts`` are answered, other sites cannot change state, bodies are bounded
+    (uploads to ``max_files_per_upload`` files of ``max_upload_bytes``). ``auth``: a user name and
+    password every visitor must give (for serving beyond this machine).
+    """
+    from starlette.middleware import Middleware
+
     demo = build_app(service)
+    upload_limit = (service.max_files_per_upload + 1) * 8 * service.max_upload_bytes
+    guard = Middleware(RequestGuard, hosts=allowed_hosts(host, extra_hosts), max_body=MAX_REQUEST_BYTES,
+                       max_upload_body=upload_limit, upload_paths=("/upload",))
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
-                max_file_size=8 * service.max_upload_bytes, css=CSS, footer_links=["api"], show_error=True)
+                max_file_size=8 * service.max_upload_bytes, css=CSS, footer_links=["api"], show_error=True,
+                app_kwargs={"middleware": [guard]}, auth=auth)
     return demo
 
 
 def serve(bot: qa.QA, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, block: bool = True,
-          quiet: bool = False, **service_kwargs):
+          quiet: bool = False, extra_hosts: Iterable[str] = (), auth: tuple[str, str] | None = None,
+          **service_kwargs):
     """Load ``bot``'s corpus and index once, then serve the page. Returns ``(demo, service)``;
     raises ``QAError`` when the corpus cannot be read."""
     service = ChatService(bot, **service_kwargs)
     report = service.warm_up()  # read the corpus and load the index before the first visitor
     log.info("corpus ready: %s", report)
-    return launch(service, host, port, block=block, quiet=quiet), service
+    return launch(service, host, port, block=block, quiet=quiet, extra_hosts=extra_hosts, auth=auth), service
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``"user:password"`` -> ``("user", "password")``; None for none.
+
+    >>> parse_auth("ana:s3cret:x"), parse_auth("")
+    (('ana', 's3cret:x'), None)
+    """
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise qa.QAError("--auth / QA_AUTH must be USER:PASSWORD")
+    return user, password
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -483,12 +595,20 @@ def main(argv: list[str] | None = None) -> None:
                    help="port (env QA_PORT; default %(default)s)")
     p.add_argument("--corpus", help="folder of articles (env QA_CORPUS; default seeds/)")
     p.add_argument("--index", help="index folder (env QA_INDEX; default index/)")
+    p.add_argument("--allowed-host", action="append", default=[h for h in os.environ.get(
+        "QA_ALLOWED_HOSTS", "").split(",") if h], metavar="NAME",
+                   help="another host name visitors use to reach the page (repeatable; env QA_ALLOWED_HOSTS, "
+                        "comma-separated); 127.0.0.1 and localhost are always allowed")
+    p.add_argument("--auth", default=os.environ.get("QA_AUTH"), metavar="USER:PASSWORD",
+                   help="ask every visitor for this user name and password (env QA_AUTH, which keeps it out "
+                        "of the process list); use it when serving beyond this machine")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "faiss.loader"):  # gradio's start-up self-checks; faiss's CPU probing
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        serve(qa.QA(corpus=args.corpus, index_dir=args.index), args.host, args.port)
+        serve(qa.QA(corpus=args.corpus, index_dir=args.index), args.host, args.port,
+              extra_hosts=args.allowed_host, auth=parse_auth(args.auth))
     except qa.QAError as e:
         raise SystemExit(f"error: {e}") from None
 

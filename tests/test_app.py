@@ -254,3 +254,145 @@ def test_hostile_article_is_shown_as_text(client, tmp_path):
     assert "Brandl" in reply.splitlines()[0]
     assert "<img" not in reply and "](javascript:" not in reply
     assert "&lt;img src=x onerror=&quot;window." in reply
+
+
+# --- hardening: who may talk to the server, how much, and what never blocks --------------------
+
+def _raw(url: str, method: str, path: str, headers: dict, body: bytes | None = None, chunked: bool = False):
+    """One HTTP request with exactly these headers (``Host`` included): ``(status, body text)``."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        elif body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        if body is not None and not chunked and len(body) > app.MAX_REQUEST_BYTES:
+            pass  # refused on its Content-Length: the answer comes before the body is sent
+        elif body is not None:
+            if chunked:
+                for i in range(0, len(body), 65536):
+                    part = body[i : i + 65536]
+                    conn.send(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                conn.send(b"0\r\n\r\n")
+            else:
+                conn.send(body)
+        r = conn.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    except (ConnectionError, OSError) as e:  # the server may close while a refused body is still being sent
+        return getattr(e, "errno", None) or 0, str(e)
+    finally:
+        conn.close()
+
+
+def test_a_foreign_host_header_is_refused(server):
+    url = server[0]
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    status, text = _raw(url, "GET", "/gradio_api/info", {"Host": "rebind.evil.example"})
+    assert status == 400 and "--allowed-host" in text
+    assert _raw(url, "GET", "/gradio_api/info", {"Host": f"localhost:{port}"})[0] == 200
+    assert _raw(url, "GET", "/gradio_api/info", {"Host": f"127.0.0.1:{port}"})[0] == 200
+
+
+def test_cross_site_uploads_are_refused_and_same_site_ones_allowed(server):
+    url = server[0]
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    boundary = "xyzBOUNDARY"
+    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n"
+            f"Content-Type: text/plain\r\n\r\nInjected article text.\r\n--{boundary}--\r\n").encode()
+    head = {"Host": f"127.0.0.1:{port}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    status, text = _raw(url, "POST", "/gradio_api/upload", {**head, "Origin": "http://evil.example"}, form)
+    assert status == 403, text
+    status, _ = _raw(url, "POST", "/gradio_api/upload", {**head, "Origin": f"http://localhost:{port}",
+                                                          "Sec-Fetch-Site": "cross-site"}, form)
+    assert status == 403
+    status, text = _raw(url, "POST", "/gradio_api/upload", {**head, "Origin": f"http://127.0.0.1:{port}"}, form)
+    assert status == 200, text
+    app._drop_cached(json.loads(text)[0])
+
+
+def test_oversized_request_bodies_get_413(server):
+    url = server[0]
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    big = json.dumps({"data": ["x" * (app.MAX_REQUEST_BYTES + 10), 5]}).encode()
+    head = {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json"}
+    status, text = _raw(url, "POST", "/gradio_api/call/ask_json", head, big)
+    assert status == 413 and "too large" in text
+    status, text = _raw(url, "POST", "/gradio_api/call/ask_json", head, big, chunked=True)
+    assert status in (413, 32, 104), text  # 413, or the connection closed on the rest of the body
+    small = json.dumps({"data": [JAWLANI, 5]}).encode()
+    assert _raw(url, "POST", "/gradio_api/call/ask_json", head, small, chunked=True)[0] == 200
+
+
+def test_status_shows_no_absolute_paths(client):
+    s = client.predict(api_name="/status")
+    assert not str(s["corpus"]).startswith("/") and not str(s["index_dir"]).startswith("/")
+
+
+def test_chat_history_from_a_client_is_bounded_and_checked():
+    huge = [{"role": "user", "content": "Hama " * 2_000_000}, {"role": "assistant", "content": "x"}] * 50
+    h = app.chat_history(huge)
+    assert len(h) == app.MAX_CHAT_MESSAGES and all(len(m["content"]) <= app.MAX_MESSAGE_CHARS for m in h)
+    gradio6 = [{"role": "user", "content": [{"type": "text", "text": "Who leads HTS?"}]}]
+    assert app.chat_history(gradio6) == [{"role": "user", "content": "Who leads HTS?"}]
+    for bad in (5, True, "text", None, [None, 3, ["a"]], {"role": "user"}):
+        assert app.chat_history(bad) == []
+
+
+def test_a_huge_history_is_answered_quickly_and_a_crash_is_never_shown_raw(server):
+    _, service, _ = server
+    huge = [{"role": "user", "content": "Who is Jawlani? " * 600_000},
+            {"role": "assistant", "content": "**Abu Mohammed al-Jawlani** [1]"}]
+    reply = service.reply("What does he lead?", app.chat_history(huge))
+    assert reply  # an answer or a friendly message, not an exception
+    broken = app.ChatService(service.bot)
+    broken.ask = lambda *a, **k: (_ for _ in ()).throw(KeyError("/secret/path"))
+    d = broken.ask_json(JAWLANI)
+    assert "something went wrong" in d["error"] and "/secret/path" not in d["error"]
+
+
+def test_uploads_are_limited_per_request_and_per_hour(tiny_corpus, tmp_path, embedder):
+    bot = qa.QA(corpus=tiny_corpus, index_dir=tmp_path / "index", embedder=embedder, show_progress=False)
+    service = app.ChatService(bot, max_files_per_upload=2, max_files_per_hour=3)
+    files = []
+    for i, town in enumerate(["Velmora", "Qarnabad", "Zelten", "Orun", "Tarsel"]):
+        p = tmp_path / f"town{i}.txt"
+        p.write_text(f"{town} news\n\nThe {town} council met on Monday and approved {i + 3} new schools.\n")
+        files.append(p)
+    ups, _ = service.add_files(files[:3])
+    assert [u.outcome for u in ups] == ["added", "added", "rejected"] and "at once" in ups[2].detail
+    ups, _ = service.add_files(files[3:5])
+    assert [u.outcome for u in ups] == ["added", "rejected"] and "an hour" in ups[1].detail
+    assert len(list((tiny_corpus / "uploads").iterdir())) == 3
+
+
+def test_asking_goes_on_while_an_upload_is_indexed(tiny_corpus, tmp_path, embedder):
+    import threading
+
+    bot = qa.QA(corpus=tiny_corpus, index_dir=tmp_path / "index", embedder=embedder, show_progress=False)
+    service = app.ChatService(bot)
+    service.warm_up()
+    big = tmp_path / "almanac.txt"  # ~150 passages to embed: seconds of indexing
+    big.write_text("Farm almanac\n\n" + " ".join(
+        f"In week {i} the growers of field {i} planted {i * 7} rows of barley and {i * 3} rows of oats."
+        for i in range(1500)), encoding="utf-8")
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (service.add_files([big]), done.set()))
+    worker.start()
+    try:
+        while not service._upload_lock.locked() and not done.is_set():
+            time.sleep(0.01)
+        ans, _ = service.ask("How many people were killed in the strike on the Sarmin market?")
+        answered_during_upload = not done.is_set()
+    finally:
+        worker.join(timeout=300)
+    assert answered_during_upload, "the ask waited for the upload to be indexed"
+    assert "12" in ans.text or "15" in ans.text or "Twelve" in ans.text
+    assert service.bot.ask("How many rows of barley did the growers of field 10 plant?").text
