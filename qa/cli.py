@@ -1,4 +1,5 @@
-"""Command line: ``python -m qa index | ask | eval``. Errors become one readable line and exit code 2."""
+"""Command line: ``python -m qa index | ask | eval``. Errors become one readable line and exit code 2;
+an unexpected one (a bug) one line and exit code 1, its traceback with ``--debug``."""
 
 from __future__ import annotations
 
@@ -99,6 +100,7 @@ def _cmd_export_reader(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qa", description="Ask questions of a folder of news articles.")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", help="folder of .txt/.md/.html articles (default: seeds/)")
     common.add_argument("--index", help="index folder (default: index/)")
@@ -143,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    # file names that were not UTF-8 reach Python as lone surrogates: print them escaped, never fail on them
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return args.func(args)
     except QAError as e:
@@ -151,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(e).__name__} ({str(e)[:200]}): this is a bug; rerun with --debug "
+              "before the command for the details and report them", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

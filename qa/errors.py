@@ -15,11 +15,13 @@ class CorpusError(QAError):
 
 
 class QuestionError(QAError, ValueError):
-    """The question cannot be asked: empty, too long, not English, control characters."""
+    """The question cannot be asked: empty, too long, not English, control characters or text that is not
+    valid (lone surrogates), or an ask's options are wrong (``top_k`` out of range, ``history`` of the
+    wrong shape)."""
 
 
 class IndexStoreError(QAError):
-    """The index on disk cannot be used and cannot be rebuilt (e.g. not writable)."""
+    """The index on disk cannot be used and cannot be rebuilt or updated (e.g. the folder is not writable)."""
 
 
 class ReaderError(QAError):

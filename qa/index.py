@@ -10,17 +10,25 @@ Layout of ``index/``::
 A build writes a new generation into a temporary folder, renames it into place, then replaces
 ``manifest.json`` (temp file + ``os.replace``): a crash at any point leaves the previous manifest
 pointing at the previous, complete generation. On load every file is checked against its hash; a
-corrupt or mismatched index is rebuilt, never served.
+corrupt or mismatched index is rebuilt, never served: a file that fails its checksum, a manifest of
+the wrong shape, a file replaced by a folder, a chunk that is not its document's text.
+
+Answering from an up-to-date index only reads (a shared lock, when the lock file can be opened),
+so a read-only index folder can be asked; writing takes the exclusive lock. Files, the new
+generation's folder and the index folder are fsynced around each rename, so after a power cut the
+manifest never names files that did not reach the disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -42,7 +50,15 @@ MANIFEST = "manifest.json"
 
 
 class CorruptIndex(Exception):
-    """Internal: the files on disk do not match their manifest."""
+    """Internal: the files on disk do not match their manifest, or the manifest has the wrong shape."""
+
+
+class OutdatedIndex(CorruptIndex):
+    """Internal: the index was written in another format version; it is rebuilt, not read."""
+
+
+FILES = ("chunks.jsonl", "faiss.index")
+_GENERATION = re.compile(r"gen-\d{14}-[0-9a-f]{8}")  # what ``write`` names a generation: no path in it
 
 
 @dataclass
@@ -71,6 +87,56 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a file created or renamed in it) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    except OSError as e:  # a few file systems cannot fsync a folder; there is nothing more to do there
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
+
+
+def check_manifest(m: object) -> dict:
+    """``m`` if it has the shape ``write`` gives a manifest, else ``CorruptIndex`` naming what is wrong
+    (``OutdatedIndex`` for another format version).
+
+    >>> check_manifest([])
+    Traceback (most recent call last):
+    qa.index.CorruptIndex: manifest is a list, not an object
+    """
+    if not isinstance(m, dict):
+        raise CorruptIndex(f"manifest is a {type(m).__name__}, not an object")
+    if m.get("format_version") != FORMAT_VERSION:
+        raise OutdatedIndex("index format changed")
+    gen, files, docs = m.get("generation"), m.get("files"), m.get("documents")
+    problems = [
+        (isinstance(gen, str) and _GENERATION.fullmatch(gen), "generation"),
+        (isinstance(files, dict) and sorted(files) == sorted(FILES)
+         and all(isinstance(v, str) for v in files.values()), "files"),
+        (isinstance(docs, dict) and all(isinstance(d, dict) and isinstance(d.get("sha256"), str)
+                                        for d in docs.values()), "documents"),
+        (isinstance(m.get("model"), dict) and isinstance(m["model"].get("dim"), int), "model"),
+        (isinstance(m.get("chunking"), dict), "chunking"),
+    ]
+    bad = [name for ok, name in problems if not ok]
+    if bad:
+        raise CorruptIndex(f"manifest has a wrong {', '.join(bad)} entry")
+    return m
+
+
+def _chunk(line: str) -> Chunk:
+    """One row of ``chunks.jsonl``, checked field by field."""
+    row = json.loads(line)
+    c = Chunk(**row) if isinstance(row, dict) else None
+    if c is None or not (isinstance(c.source, str) and isinstance(c.text, str) and type(c.start) is int
+                         and type(c.end) is int and type(c.n_tokens) is int and 0 <= c.start <= c.end):
+        raise CorruptIndex(f"chunk table row of the wrong shape: {line[:80]}")
+    return c
+
+
 def chunking_settings(settings: Settings, embedder: Embedder) -> dict:
     return {
         "tokenizer": "tiktoken/cl100k_base",
@@ -88,20 +154,40 @@ class IndexStore:
         self.path = Path(path)
 
     @contextlib.contextmanager
-    def lock(self):
-        """Exclusive lock so two processes never build the same index at once."""
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path / ".lock", "a+")
-        except OSError as e:
-            raise IndexStoreError(f"cannot write the index folder '{self.path}' ({e.strerror}): "
-                                  "pass a writable folder with --index DIR") from e
-        with fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+    def lock(self, *, shared: bool = False, why: str = ""):
+        """Exclusive lock so two processes never build the same index at once; ``shared`` for reading,
+        which waits for a build to finish but needs no write access (no lock when the lock file cannot
+        be opened: nothing was ever written here, or it cannot be read). ``why`` says, in an error,
+        what the write was for."""
+        lockfile = self.path / ".lock"
+        if shared:
+            fd = None
+            with contextlib.suppress(OSError):
+                fd = os.open(lockfile, os.O_RDONLY)
+            if fd is None:
+                yield
+                return
             try:
+                fcntl.flock(fd, fcntl.LOCK_SH)
                 yield
             finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                os.close(fd)  # releases the lock
+            return
+        if self.path.exists() and not self.path.is_dir():
+            raise IndexStoreError(f"the index folder '{self.path}' is a file: remove it or pass a folder "
+                                  "with --index DIR")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if lockfile.is_dir() and not lockfile.is_symlink():  # damage: nothing of ours is in it
+                shutil.rmtree(lockfile)
+            fh = open(lockfile, "a+")
+        except OSError as e:
+            raise IndexStoreError(f"{'the index needs ' + why + ' but ' if why else ''}the index folder "
+                                  f"'{self.path}' is not writable ({e.strerror}): make it writable, or pass a "
+                                  "writable folder with --index DIR") from e
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
 
     def exists(self) -> bool:
         return (self.path / MANIFEST).exists()
@@ -114,28 +200,41 @@ class IndexStore:
         if not mpath.exists():
             return None
         try:
-            manifest = json.loads(mpath.read_text(encoding="utf-8"))
-            gen = self.path / manifest["generation"]
-            files = manifest["files"]
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            manifest = check_manifest(json.loads(mpath.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as e:
             raise CorruptIndex(f"manifest unreadable ({e})") from e
-        for name, digest in files.items():
-            p = gen / name
-            if not p.exists():
-                raise CorruptIndex(f"{p} is missing")
-            if _sha256(p) != digest:
-                raise CorruptIndex(f"{p} does not match its checksum")
+        gen = self.path / manifest["generation"]
         try:
-            chunks = [Chunk(**json.loads(line)) for line in (gen / "chunks.jsonl").read_text("utf-8").splitlines()]
+            for name, digest in manifest["files"].items():
+                p = gen / name
+                if not p.is_file():
+                    raise CorruptIndex(f"{p} is missing")
+                if _sha256(p) != digest:
+                    raise CorruptIndex(f"{p} does not match its checksum")
+        except OSError as e:
+            raise CorruptIndex(f"cannot read {gen} ({e})") from e
+        try:
+            chunks = [_chunk(line) for line in (gen / "chunks.jsonl").read_text("utf-8").splitlines()]
             vectors = faiss.read_index(str(gen / "faiss.index"))
+        except CorruptIndex:
+            raise
         except Exception as e:  # faiss raises RuntimeError on a damaged file
             raise CorruptIndex(f"cannot parse index files ({e})") from e
         if vectors.ntotal != len(chunks):
             raise CorruptIndex(f"{vectors.ntotal} vectors for {len(chunks)} chunks")
+        if vectors.d != manifest["model"]["dim"]:
+            raise CorruptIndex(f"vectors of {vectors.d} dimensions for a model of {manifest['model']['dim']}")
         return LoadedIndex(manifest, chunks, vectors)
 
     def write(self, manifest: dict, chunks: list[Chunk], vectors) -> dict:
-        """Write a new generation, then switch the manifest to it atomically."""
+        """Write a new generation, then switch the manifest to it atomically (under the exclusive lock)."""
+        try:
+            return self._write(manifest, chunks, vectors)
+        except OSError as e:
+            raise IndexStoreError(f"cannot write the index in '{self.path}' ({e.strerror}): free disk space or "
+                                  "make the folder writable, or pass another folder with --index DIR") from e
+
+    def _write(self, manifest: dict, chunks: list[Chunk], vectors) -> dict:
         import faiss
 
         self.path.mkdir(parents=True, exist_ok=True)
@@ -146,15 +245,21 @@ class IndexStore:
             table = "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks)
             _fsync_write(tmp / "chunks.jsonl", table.encode("utf-8"))
             _fsync_write(tmp / "faiss.index", faiss.serialize_index(vectors).tobytes())
-            files = {n: _sha256(tmp / n) for n in ("chunks.jsonl", "faiss.index")}
+            files = {n: _sha256(tmp / n) for n in FILES}
+            _fsync_dir(tmp)
             os.rename(tmp, self.path / gen_name)
+            _fsync_dir(self.path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         manifest = {**manifest, "generation": gen_name, "files": files}
         mtmp = self.path / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
         _fsync_write(mtmp, json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
-        os.replace(mtmp, self.path / MANIFEST)
+        mpath = self.path / MANIFEST
+        if mpath.is_dir() and not mpath.is_symlink():  # damage that os.replace cannot replace
+            shutil.rmtree(mpath)
+        os.replace(mtmp, mpath)
+        _fsync_dir(self.path)
         self._collect_garbage(keep=gen_name)
         return manifest
 
@@ -175,41 +280,76 @@ def _flat_index(vecs: np.ndarray, dim: int):
     return idx
 
 
+DAMAGED = "damaged index rebuilt"
+
+
+def _reusable(store: IndexStore, docs: list[Document], embedder: Embedder,
+              settings_now: dict) -> tuple[LoadedIndex | None, str]:
+    """The index on disk if its vectors can serve ``docs`` (all or some of them), else ``None`` and why."""
+    try:
+        old = store.read()
+    except OutdatedIndex as e:
+        return None, str(e)
+    except CorruptIndex as e:
+        return None, f"{DAMAGED}: {e}"
+    if old is None:
+        return None, "no index yet"
+    m = old.manifest
+    if m["model"].get("id") != embedder.model_id or m["model"]["dim"] != embedder.dim:
+        return None, "embedding model changed"
+    if m["chunking"] != settings_now:
+        return None, "chunking settings changed"
+    by_source, hashes = {d.source: d for d in docs}, old.doc_hashes
+    for c in old.chunks:  # every chunk served must be its document's text (the invariant citations rely on)
+        d = by_source.get(c.source)
+        if d is not None and hashes.get(c.source) == d.sha256 and d.text[c.start : c.end] != c.text:
+            return None, f"{DAMAGED}: a chunk of '{c.source}' is not the article's text at its offsets"
+    return old, ""
+
+
+def _changes(old: LoadedIndex | None, docs: list[Document]) -> tuple[tuple[str, ...], ...]:
+    """``(added, changed, removed)`` sources between the index and the corpus."""
+    old_hashes = old.doc_hashes if old else {}
+    new_hashes = {d.source: d.sha256 for d in docs}
+    return (tuple(s for s in new_hashes if s not in old_hashes),
+            tuple(s for s in new_hashes if s in old_hashes and old_hashes[s] != new_hashes[s]),
+            tuple(s for s in old_hashes if s not in new_hashes))
+
+
+def _describe_changes(added, changed, removed) -> str:
+    """``'1 article added, 2 articles changed'``"""
+    return ", ".join(f"{len(x)} article{'s' if len(x) != 1 else ''} {word}"
+                     for x, word in ((added, "added"), (changed, "changed"), (removed, "removed")) if x)
+
+
 def sync_index(
     docs: list[Document], store: IndexStore, embedder: Embedder, settings: Settings, skipped: tuple[str, ...] = ()
 ) -> tuple[LoadedIndex, UpdateReport]:
     """Bring the index in ``store`` in step with ``docs``: reuse unchanged documents' vectors,
     embed only new or changed ones, drop removed ones; rebuild when the model, the chunking
     settings or the format changed, or when the files on disk are damaged.
+
+    An index already in step is only read (the folder may be read-only); an update that cannot be
+    written raises ``IndexStoreError`` saying what needed updating.
     """
-    with store.lock():
-        reason = ""
-        try:
-            old = store.read()
-        except CorruptIndex as e:
-            log.warning("index in %s is damaged (%s); rebuilding it", store.path, e)
-            old, reason = None, f"damaged index rebuilt: {e}"
-        settings_now = chunking_settings(settings, embedder)
-        if old is not None:
-            m = old.manifest
-            if m.get("format_version") != FORMAT_VERSION:
-                old, reason = None, "index format changed"
-            elif m.get("model", {}).get("id") != embedder.model_id:
-                old, reason = None, "embedding model changed"
-            elif m.get("chunking") != settings_now:
-                old, reason = None, "chunking settings changed"
-        elif not reason:
-            reason = "no index yet"
-        old_hashes = old.doc_hashes if old else {}
-        new_hashes = {d.source: d.sha256 for d in docs}
-        added = tuple(s for s in new_hashes if s not in old_hashes)
-        changed = tuple(s for s in new_hashes if s in old_hashes and old_hashes[s] != new_hashes[s])
-        removed = tuple(s for s in old_hashes if s not in new_hashes)
+    settings_now = chunking_settings(settings, embedder)
+    with store.lock(shared=True):
+        old, reason = _reusable(store, docs, embedder, settings_now)
+        changes = _changes(old, docs)
+        if old is not None and not any(changes):
+            return old, UpdateReport(skipped=skipped)
+    with store.lock(why=f"updating ({reason if old is None else _describe_changes(*changes)})"):
+        # read again: another process may have brought it up to date meanwhile
+        old, reason = _reusable(store, docs, embedder, settings_now)
+        if reason.startswith(DAMAGED):
+            log.warning("index in %s is damaged (%s); rebuilding it", store.path, reason[len(DAMAGED) + 2 :])
+        added, changed, removed = _changes(old, docs)
         if old is not None and not (added or changed or removed):
             return old, UpdateReport(skipped=skipped)
 
         # old rows per document, to reuse unchanged vectors
         old_rows: dict[str, list[int]] = {}
+        old_hashes = old.doc_hashes if old else {}
         if old is not None:
             for i, c in enumerate(old.chunks):
                 old_rows.setdefault(c.source, []).append(i)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
+import re
 import threading
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from .answering import Answerer
 from .conversation import resolve
 from .datatypes import Answer, Document, UpdateReport
 from .embedding import MiniLMEmbedder
+from .errors import QuestionError
 from .index import IndexStore, LoadedIndex, sync_index
 from .question import analyse, validate
 from .reading import read_corpus
@@ -95,19 +99,67 @@ class QA:
         """Answer ``question`` from the articles.
 
         ``history``: earlier turns as ``(question, answer)`` pairs or ``{"role", "content"}``
-        messages; pronouns in a follow-up are resolved against them.
+        messages; pronouns in a follow-up are resolved against them (the last ``max_history_turns``
+        turns, each text cut to ``max_question_chars``). ``top_k``: passages to consider, 1 to
+        ``max_top_k`` (default ``settings.top_k``).
         Raises ``QuestionError`` for a question that cannot be asked (empty, too long, not English,
-        control characters) and ``CorpusError`` when the corpus has no readable article.
+        control characters, invalid text) or options of the wrong type or range, ``CorpusError``
+        when the corpus has no readable article and ``IndexStoreError`` when the index needs an
+        update that cannot be written. Nothing is read or written before the input is checked.
         """
-        text = validate(question, self.settings.max_question_chars)
+        s = self.settings
+        text = validate(question, s.max_question_chars)
+        if _SURROGATE.search(text):
+            raise QuestionError("the question contains characters that are not valid text (lone surrogates, "
+                                "e.g. bytes that were not UTF-8): retype it as plain text")
+        k = check_top_k(s.top_k if top_k is None else top_k, s.max_top_k)
+        standalone = resolve(text, history, max_turns=s.max_history_turns, max_chars=s.max_question_chars)
         self._ensure_ready()
-        standalone = resolve(text, history)
         q = analyse(standalone)
         docs, retriever, answerer = self._state
-        passages = retriever.search(standalone, top_k or self.settings.top_k)
+        passages = retriever.search(standalone, k)
         ans = answerer.answer(q, passages, docs)
         if standalone != text:
             from dataclasses import replace
 
             ans = replace(ans, question=text)
         return ans
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half of a UTF-16 pair: no text encoding can hold it alone
+
+
+def check_top_k(top_k: object, maximum: int) -> int:
+    """``top_k`` as an ``int`` from 1 to ``maximum``, or ``QuestionError``. A whole float (``5.0``, from a
+    slider or JSON) is fine; text, booleans, numbers with a fraction, NaN and infinities are not.
+
+    >>> check_top_k(5.0, 100)
+    5
+    >>> check_top_k(True, 100)
+    Traceback (most recent call last):
+    qa.errors.QuestionError: top_k must be a whole number between 1 and 100 (passages to consider), not True
+    """
+    k = None
+    if isinstance(top_k, bool):  # an int to Python, never meant as a count
+        pass
+    elif isinstance(top_k, numbers.Integral):  # numpy's integers too (numpy's bool is not one)
+        k = int(top_k)
+    elif isinstance(top_k, numbers.Real):
+        try:
+            f = float(top_k)
+        except (OverflowError, ValueError):
+            f = math.nan
+        k = int(f) if math.isfinite(f) and f.is_integer() else None
+    if k is None or not 1 <= k <= maximum:
+        raise QuestionError(f"top_k must be a whole number between 1 and {maximum} (passages to consider), "
+                            f"not {_short(top_k)}")
+    return k
+
+
+def _short(value: object) -> str:
+    """A value for a message, never long (a 10 MB string stays out of it)."""
+    if isinstance(value, (str, bytes)):
+        return repr(value[:40])
+    if value is None or isinstance(value, float) or (isinstance(value, int) and abs(value) < 10**12):
+        return repr(value)
+    return f"a value of type {type(value).__name__}"

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import QAError
+
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,9 +33,11 @@ class Settings:
     chunk_overlap_tokens: int = 40
     max_wordpieces: int = 256
     top_k: int = 10  # passages handed to the answerer
+    max_top_k: int = 100  # the most an ask may request (fusion of 2 x 40 candidates yields at most 80)
     candidates: int = 40  # per retriever, before fusion
     rrf_k: int = 60
-    max_question_chars: int = 1000
+    max_question_chars: int = 1000  # also the most characters read of each history question or answer
+    max_history_turns: int = 10  # follow-ups are resolved against the last turns only
     reader_dir: Path | None = None  # the reader's weights folder; None: the ones shipped in the package
     show_progress: bool = True
 
@@ -44,7 +48,7 @@ class Settings:
         env_ints = {"top_k": "QA_TOP_K", "chunk_tokens": "QA_CHUNK_TOKENS"}
         for name, var in env_ints.items():
             if os.environ.get(var):
-                s = replace(s, **{name: int(os.environ[var])})
+                s = replace(s, **{name: _env_int(var)})
         if os.environ.get("QA_READER"):
             s = replace(s, reader_dir=Path(os.environ["QA_READER"]))
         overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -52,3 +56,15 @@ class Settings:
             if k in overrides:
                 overrides[k] = Path(overrides[k])
         return replace(s, **overrides)
+
+
+def _env_int(var: str) -> int:
+    """``$var`` as a positive whole number, or a ``QAError`` that names the variable."""
+    raw = os.environ[var]
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise QAError(f"{var}={raw[:40]!r} is not a positive whole number: fix or unset it")
+    return value

@@ -1,0 +1,115 @@
+"""Fuzzing the public ``ask`` with the real pipeline on the seed articles: questions (any text: lone
+surrogates, control characters, very long), ``top_k`` (any type) and histories (any shape).
+
+Every call either answers, with every quote verbatim at its offsets in its article, or raises a
+``QAError``; none takes over 5 s (the ``deadline``). The three tests make ~140 asks, ~30 s on this
+project's 2 cores. Under CI (``CI`` set) the examples are the same every run.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from fractions import Fraction
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import qa
+from qa.evaluation import check_citations
+from qa.text import collapse_whitespace
+
+FUZZ = settings(deadline=timedelta(seconds=5), database=None, derandomize=bool(os.environ.get("CI")),
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.large_base_example])
+
+QUESTIONS = ("Who is the leader of Hayat Tahrir al-Sham?", "Which group leads the rebel coalition?",
+             "How many towns did the rebels capture?", "What has he vowed to do?", "Where is Hama?",
+             "When did the offensive begin?", "Why did Turkey close the border?")
+NAMES = ("Abu Mohammed Al Jawlani", "Hayat Tahrir al-Sham", "Bashar al-Assad", "", "he", "Hama")
+# every code point, lone surrogates and control characters included
+ANY_CHAR = st.characters(exclude_categories=())
+ANY_TEXT = st.text(ANY_CHAR, max_size=40)
+
+
+def _spliced(question: str, junk: str, at: int) -> str:
+    at %= len(question) + 1
+    return question[:at] + junk + question[at:]
+
+
+def _long(question: str, n: int) -> str:
+    return ((question + " ") * (n // len(question) + 1))[:n]
+
+
+questions = st.one_of(
+    st.text(ANY_CHAR, max_size=60),
+    st.builds(_spliced, st.sampled_from(QUESTIONS), ANY_TEXT, st.integers(0, 100)),
+    st.builds(_long, st.sampled_from(QUESTIONS), st.integers(950, 1050)),  # both sides of the 1,000 limit
+    st.sampled_from(QUESTIONS),
+)
+top_ks = st.one_of(st.none(), st.integers(-3, 120), st.floats(), st.booleans(), st.text(max_size=4),
+                   st.sampled_from([10**30, -(10**30), 5.0, 1e300, b"5", [5], (5,), {"k": 5}]), st.fractions())
+leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), ANY_TEXT, st.binary(max_size=8),
+                   st.sampled_from(NAMES + QUESTIONS + ("user", "assistant", "system")))
+anything = st.recursive(leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.tuples(inner, inner), st.tuples(inner),
+    st.dictionaries(st.sampled_from(["role", "content", "question", "answer", "text", "type"]) | ANY_TEXT,
+                    inner, max_size=4)), max_leaves=12)
+turns = st.one_of(
+    st.tuples(st.sampled_from(QUESTIONS) | ANY_TEXT, st.sampled_from(NAMES) | ANY_TEXT | st.none()),
+    st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system"]) | anything,
+                           "content": st.sampled_from(QUESTIONS + NAMES) | anything}),
+    st.fixed_dictionaries({"question": st.sampled_from(QUESTIONS) | anything,
+                           "answer": st.sampled_from(NAMES) | anything}),
+    anything,
+)
+histories = st.one_of(st.none(), anything, st.lists(turns, max_size=12), st.lists(turns, max_size=12).map(tuple))
+
+
+def ask_and_check(bot: qa.QA, question, history=None, top_k=None) -> qa.Answer | None:
+    """Ask; a ``QAError`` is a fine outcome (``None``), anything else fails the test. Check every offset."""
+    try:
+        ans = bot.ask(question, history=history, top_k=top_k)
+    except qa.QAError as e:
+        assert str(e), "a QAError must say what to do"
+        return None
+    docs = bot.docs
+    n, ok = check_citations(ans, docs, ())
+    assert ok == n, f"{n - ok} of {n} citations not verbatim at their offsets: {ans.citations}"
+    for p in ans.passages:
+        assert docs[p.source].text[p.start : p.end] == p.text
+    if not ans.abstained:
+        assert collapse_whitespace(docs[ans.source].text[ans.start : ans.end]) == ans.text
+    assert 0 < len(ans.passages) <= (top_k if isinstance(top_k, int) else bot.settings.max_top_k)
+    return ans
+
+
+@settings(FUZZ, max_examples=60)
+@given(question=questions)
+@example(question="fore\ud800ign")
+@example(question="Who leads\x00 the rebels?")
+@example(question="Who is the leader of\u2028Hayat Tahrir\u200b al-Sham?")
+def test_any_question(seed_bot, question):
+    ask_and_check(seed_bot, question)
+
+
+@settings(FUZZ, max_examples=30)
+@given(top_k=top_ks)
+@example(top_k=0.5)
+@example(top_k="5")
+@example(top_k=float("nan"))
+@example(top_k=float("inf"))
+@example(top_k=True)
+def test_any_top_k(seed_bot, top_k):
+    ans = ask_and_check(seed_bot, "Which group leads the rebel coalition?", top_k=top_k)
+    whole = top_k is None or (isinstance(top_k, (int, float, Fraction)) and not isinstance(top_k, bool)
+                              and 1 <= top_k <= seed_bot.settings.max_top_k and top_k == int(top_k))
+    assert (ans is not None) == whole, top_k
+
+
+@settings(FUZZ, max_examples=50)
+@given(history=histories, question=st.sampled_from(["What has he vowed to do?", "Where is his group based?"]))
+@example(history=5, question="What has he vowed to do?")
+@example(history=[("Who?", "Abu " * 2_500_000)], question="What has he vowed to do?")
+def test_any_history(seed_bot, history, question):
+    ask_and_check(seed_bot, question, history=history)
