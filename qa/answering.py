@@ -98,8 +98,8 @@ def assemble(question: Question, ranked: Sequence[Candidate], docs: dict[str, Do
 
     The best candidate is the answer unless its confidence is below ``threshold`` (a decline).
     Other sources giving the same answer (``same_answer``) are cited with it; for a number, a
-    confident different figure counting the same thing (``same_quantity_kind``: the same unit) from
-    another source becomes an alternative, cited on its own. Everything else is dropped.
+    confident different figure from another source becomes an alternative, cited on its own, when it
+    counts the same thing in the same event (``same_count``). Everything else is dropped.
     """
     ranked = [c for c in ranked if c.source in docs]
     if not ranked or ranked[0].confidence < threshold:
@@ -117,7 +117,7 @@ def assemble(question: Question, ranked: Sequence[Candidate], docs: dict[str, Do
         if same_answer(c.text, best.text):
             if all(x.source != c.source for x in agreeing):
                 agreeing.append(c)
-        elif (question.kind == NUMBER and best.source != c.source and same_quantity_kind(c.text, best.text)
+        elif (question.kind == NUMBER and best.source != c.source and same_count(question, best, c, docs)
               and not any(same_answer(x.text, c.text) for x in others)
               and not any(same_answer(x.text, c.text) for x in agreeing)):
             others.append(c)
@@ -128,6 +128,29 @@ def assemble(question: Question, ranked: Sequence[Candidate], docs: dict[str, Do
     return Answer(question=question.text, text=best.text, abstained=False, quote=cites[0].quote, citations=cites,
                   alternatives=alts, passages=tuple(passages), score=round(best.confidence, 4), start=best.start,
                   end=best.end, kind=question.kind)
+
+
+# An alternative figure's sentence must hold about as much of the question as the answer's: "over 20
+# towns" in a summary of the whole offensive does not contradict "four towns on Tuesday morning".
+SAME_EVENT_MARGIN = 0.25
+
+
+def same_count(question: Question, best: Candidate, other: Candidate, docs: dict[str, Document]) -> bool:
+    """Whether figure ``other`` counts the same thing as ``best`` in the same event, so that the two
+    disagree rather than answer different questions: the same unit (``same_quantity_kind``); the
+    thing the question counts ("how many *towns*") in the figure or among the four words after it;
+    and a sentence that covers the question (feature ``coverage``) within ``SAME_EVENT_MARGIN`` of
+    the answer's.
+    """
+    if not same_quantity_kind(other.text, best.text):
+        return False
+    if question.focus:
+        doc = docs.get(other.source)
+        after = doc.text[other.end : other.end + 80] if doc else ""
+        words = terms(other.text) + terms(" ".join(re.split(r"[.;:!?]", after, maxsplit=1)[0].split()[:4]))
+        if not set(words) & set(question.focus):
+            return False
+    return other.features.get("coverage", 1.0) >= best.features.get("coverage", 0.0) - SAME_EVENT_MARGIN
 
 
 # --- which sentences to read ---------------------------------------------------------------------
@@ -401,4 +424,4 @@ def _dedupe(ranked: list[Candidate]) -> list[Candidate]:
 
 
 __all__ = ["Answerer", "Calibration", "Candidate", "FEATURES", "ReaderAnswerer", "ReadingWindow", "assemble",
-           "coverage", "features", "same_answer", "select_windows", "sentence_coverage"]
+           "coverage", "features", "same_answer", "same_count", "select_windows", "sentence_coverage"]

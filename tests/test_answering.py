@@ -4,6 +4,7 @@ pure parts (window selection, answer assembly, answer comparison) on hand-made i
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -155,6 +156,23 @@ def test_assemble_cites_agreeing_sources_together_and_keeps_differing_figures_ap
     assert ans.text in ans.citations[0].quote  # the others quote their own words for the same figure
     for c in ans.citations:
         assert docs[c.source].text[c.start : c.end] == c.quote
+
+
+def test_a_figure_of_another_thing_or_another_event_is_not_an_alternative():
+    towns = Document("t.txt", "On Tuesday the rebels captured four towns near Hama, activists said.", "T")
+    soldiers = Document("s.txt", "The rebels said they killed around 50 government soldiers near Hama.", "S")
+    summary = Document("u.txt", "Since last week the offensive has taken over 20 towns and villages.", "U")
+    docs = {d.source: d for d in (towns, soldiers, summary)}
+    q = analyse("How many towns did the rebels capture near Hama on Tuesday?")
+
+    def cand(doc, text, conf, cov):
+        return replace(_cand(doc, text, conf), features={"coverage": cov})
+
+    ranked = [cand(towns, "four", 0.9, 1.0), cand(soldiers, "around 50", 0.8, 0.9),  # counts soldiers
+              cand(summary, "over 20", 0.7, 0.4)]  # counts towns, in a sentence about another time
+    assert not assemble(q, ranked, docs, threshold=0.5).alternatives
+    ranked[2] = cand(summary, "over 20", 0.7, 0.9)  # the same event: the sources disagree
+    assert [a.text for a in assemble(q, ranked, docs, threshold=0.5).alternatives] == ["over 20"]
 
 
 def test_assemble_agreeing_figures_from_two_sources_are_one_answer():
