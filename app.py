@@ -64,7 +64,76 @@ CSS = """
 .qa-sources details { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 8px; margin: 4px 0; }
 .qa-sources summary { cursor: pointer; }
 .qa-sources p { margin: 6px 0 2px 0; font-size: 0.92em; }
-mark { background: #fde68a; color: inherit; padding: 0 1px; }
+/* the highlight keeps dark text on light yellow in both themes (contrast > 12:1) */
+mark, .dark mark { background: #fde68a; color: #111827; padding: 0 1px; }
+mark *, .dark mark * { color: inherit !important; }
+/* WCAG AA contrast (4.5:1) for the theme's greyed text and its orange accent */
+:root { --body-text-color-subdued: #52525b; --color-accent: #c2410c; }
+.dark { --body-text-color-subdued: #a1a1aa; --color-accent: #fb923c; }
+.qa-unsure { font-style: italic; }
+a.qa-cite { text-decoration: none; font-weight: 600; }
+#ask { background: #1d4ed8; color: #ffffff; border-color: #1d4ed8; }
+.dark #ask { background: #93c5fd; color: #0b1220; border-color: #93c5fd; }
+.qa-article { white-space: pre-wrap; line-height: 1.5; max-height: 70vh; overflow-y: auto; }
+/* a phone shows the chat, the input and the examples on its first screen */
+@media (max-width: 640px) { #chat { height: 36vh !important; min-height: 240px; } }
+"""
+# The page's script: citation links open their card, Copy gives clean text, a new reply is shown
+# from its first line, "Read the article" opens the article viewer. Article text never reaches it
+# as markup: replies are escaped, and copying parses them in an inert document (DOMParser).
+JS = r"""
+() => {
+  const inert = (html) => new DOMParser().parseFromString(html, "text/html").body;
+  const cleanCopy = (md) => {
+    const [body, sources = ""] = String(md).split("**Sources**");
+    const text = inert(body.replace(/\*\*/g, "").replace(/^> /gm, "").replace(/<br\s*\/?>/g, "\n")).textContent;
+    const list = [...inert(sources).querySelectorAll("summary")].map((x) => x.textContent.trim());
+    return text.replace(/\n{3,}/g, "\n\n").trim() + (list.length ? "\n\nSources:\n" + list.join("\n") : "");
+  };
+  window.qaCleanCopy = cleanCopy;
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+    navigator.clipboard.writeText = (t) => write(typeof t === "string" && /qa-sources|<mark>|qa-cite/.test(t) ? cleanCopy(t) : t);
+  }
+  document.addEventListener("click", (ev) => {
+    const cite = ev.target.closest && ev.target.closest("a.qa-cite");
+    if (cite) {
+      ev.preventDefault();
+      const msg = cite.closest('[data-testid="bot"]') || document;
+      const n = (cite.getAttribute("href") || "").replace("#source-", "");
+      const card = msg.querySelector(".qa-sources details.qa-card-" + n);
+      if (card) { card.open = true; card.scrollIntoView({block: "nearest"}); card.querySelector("summary").focus(); }
+      return;
+    }
+    const open = ev.target.closest && ev.target.closest("a.qa-open");
+    if (open) {
+      ev.preventDefault();
+      const box = document.querySelector("#open_request textarea, #open_request input");
+      if (!box) return;
+      const [, start, end, ...rest] = (open.getAttribute("href") || "").split(":");
+      box.value = JSON.stringify({source: decodeURIComponent(rest.join(":")), start: +start, end: +end, t: Date.now()});
+      box.dispatchEvent(new Event("input", {bubbles: true}));
+    }
+  }, true);
+  const seen = new WeakSet();
+  const name = () => {  // replies are named by their plain first line, not by their Markdown source
+    document.querySelectorAll('#chat [data-testid="bot"], #chat [data-testid="user"]').forEach((el) => {
+      const who = el.dataset.testid === "bot" ? "Reply" : "Question";
+      const first = (el.innerText || el.textContent).trim().split("\n")[0].slice(0, 300);
+      const label = who + ": " + first;
+      if (first && el.getAttribute("aria-label") !== label) el.setAttribute("aria-label", label);
+    });
+  };
+  new MutationObserver(() => {
+    name();
+    const msgs = document.querySelectorAll('#chat [data-testid="bot"]');
+    const last = msgs[msgs.length - 1];
+    if (last && !seen.has(last) && last.textContent.trim()) {
+      seen.add(last);
+      setTimeout(() => last.scrollIntoView({block: "start"}), 50);
+    }
+  }).observe(document.body, {childList: true, subtree: true});
+}
 """
 
 # --- rendering: pure functions from qa data types to Markdown ---------------------------------
@@ -141,11 +210,43 @@ def _context(cite: qa.Citation, passages: Iterable[qa.Passage], docs: Mapping[st
     return before, after
 
 
-def source_card(n: int, title: str, iso: str | None, source: str, body: str) -> str:
+def source_card(n: int, title: str, iso: str | None, source: str, body: str, *, open_: bool = False) -> str:
     """One expandable source card; ``body`` is HTML already escaped. One line, no blank lines, so
-    Markdown leaves the block alone."""
+    Markdown leaves the block alone. Its class ``qa-card-n`` lets a citation link ``[n]`` find it
+    (Gradio's sanitizer keeps classes, not ``data-`` attributes)."""
     meta = " · ".join(x for x in (esc(title), format_date(iso), f"<code>{esc(source)}</code>") if x)
-    return f"<details><summary><b>[{n}]</b> {meta}</summary><p>{body}</p></details>"
+    return (f'<details class="qa-card-{n}"{" open" if open_ else ""}><summary><b>[{n}]</b> {meta}</summary>'
+            f"<p>{body}</p></details>")
+
+
+def cite_link(n: int, cite: qa.Citation) -> str:
+    """A citation marker ``[n]``: a link the page's script makes open and show source card n; its
+    title (the hover preview) gives the article's title, date and the quote.
+
+    >>> cite_link(2, qa.Citation("a.txt", "Rebels <b>", "2024-12-04", 0, 9, "They won."))
+    '<a class="qa-cite" href="#source-2" title="Rebels &lt;b&gt; · 4 Dec 2024 — They won.">[2]</a>'
+    """
+    quote = cite.quote if len(cite.quote) <= 300 else cite.quote[:300] + "…"
+    head = " · ".join(x for x in (cite.title or cite.source, format_date(cite.date)) if x)
+    preview = esc(f"{head} — {quote}")  # character references: plain text in the attribute
+    return f'<a class="qa-cite" href="#source-{n}" title="{preview}">[{n}]</a>'
+
+
+def open_link(cite: qa.Citation) -> str:
+    """A link that opens the whole article in the viewer, the cited sentence highlighted."""
+    from urllib.parse import quote
+
+    return f'<a class="qa-open" href="#read:{cite.start}:{cite.end}:{quote(cite.source)}">Read the article</a>'
+
+
+UNSURE_BELOW = 0.5  # a calibrated probability under this (but over the decline threshold) is said in words
+
+
+def hedge(score: float) -> str:
+    """Words for how sure an answer is: ``''`` when sure, "Likely:" when it is not, with the score on hover."""
+    if score >= UNSURE_BELOW:
+        return ""
+    return f'<span class="qa-unsure" title="confidence {score:.2f} (calibrated probability)">Likely:</span> '
 
 
 def _say(n: int, first: bool) -> str:
@@ -174,17 +275,17 @@ def render_answer(ans: qa.Answer, docs: Mapping[str, qa.Document]) -> str:
                 continue
             numbers[key] = len(numbers) + 1
             before, after = _context(c, ans.passages, docs)
-            body = f"{esc(before)}<mark>{marked_quote(v, c, tag='b')}</mark>{esc(after)}"
-            cards.append(source_card(numbers[key], c.title, c.date, c.source, body))
+            body = f"{esc(before)}<mark>{marked_quote(v, c, tag='b')}</mark>{esc(after)} {open_link(c)}"
+            cards.append(source_card(numbers[key], c.title, c.date, c.source, body, open_=not cards))
 
     def marker(c: qa.Citation) -> str:
-        return f"[{numbers[(c.source, c.start, c.end)]}]"
+        return cite_link(numbers[(c.source, c.start, c.end)], c)
 
     def markers(v: qa.Answer) -> str:
         return "".join(marker(c) for c in v.citations)
 
     if len(versions) == 1:
-        head = f"**{esc(ans.text)}** {markers(ans)}"
+        head = f"{hedge(ans.score)}**{esc(ans.text)}** {markers(ans)}"
     else:  # the sources disagree: every version with who says it
         parts = [f"{_say(max(1, len(v.citations)), i == 0)} **{esc(v.text)}** {markers(v)}"
                  for i, v in enumerate(versions)]
@@ -198,10 +299,19 @@ def render_answer(ans: qa.Answer, docs: Mapping[str, qa.Document]) -> str:
     return "\n".join(lines)
 
 
+_LOOKED_FOR = {"number": "a number", "date": "a date or time", "person": "a person's name", "place": "a place",
+               "org": "an organisation", "entity": "a name", "reason": "a reason"}
+HINT = ("Questions that work ask for a fact an article states: who, what, where, when, how many. "
+        "Answers are copied from the articles, so summaries and opinions are beyond it.")
+
+
 def render_abstention(ans: qa.Answer, shown: int = 3) -> str:
-    """A declined answer: say the articles don't cover it, and show the closest passages anyway."""
-    why = f" ({esc(ans.message)})" if ans.message else ""
-    lines = [f"**The articles don't seem to cover this.**{why}", ""]
+    """A declined answer in plain words: what was looked for, that no article gives it, what kind of
+    question works; then the closest passages anyway."""
+    wanted = _LOOKED_FOR.get(ans.kind or "", "an answer")
+    found = (f"I looked for {wanted} in the {len(ans.passages)} closest passages, and none of them gives it."
+             if ans.passages else "No passage of the articles is close to this question.")
+    lines = ["**The articles don't seem to say.** " + found, "", f"*{HINT}*", ""]
     passages = list(ans.passages[:shown])
     if passages:
         cards = [source_card(i, p.title, p.date, p.source, esc(p.text)) for i, p in enumerate(passages, 1)]
@@ -215,15 +325,47 @@ def render_error(err: Exception) -> str:
     return f"⚠️ {esc(msg[:1].upper() + msg[1:])}"
 
 
-def render_status(status: Mapping) -> str:
-    """The corpus panel: articles, chunks, when the index was last updated, skipped files."""
+def render_status(status: Mapping, articles: Iterable[Mapping] = ()) -> str:
+    """The corpus panel: articles, chunks, the span of their dates, when the index was last updated,
+    skipped files."""
     when = str(status.get("indexed_at") or "never").replace("T", " ")[:16]
-    lines = [f"**{status.get('articles', 0)} articles** · {status.get('chunks', 0)} passages indexed",
+    dates = sorted(a["date"] for a in articles if a.get("date"))
+    span = ""
+    if dates:
+        span = f" · dated {format_date(dates[0])}" + (f" to {format_date(dates[-1])}" if dates[-1] != dates[0] else "")
+    lines = [f"**{status.get('articles', 0)} articles** · {status.get('chunks', 0)} passages indexed{span}",
              f"Index updated {esc(when)}"]
     skipped = list(status.get("skipped") or ())
     if skipped:
         lines.append(f"Skipped {len(skipped)} file(s): " + "; ".join(esc(s) for s in skipped[:5]))
     return "\n\n".join(lines)
+
+
+ARTICLE_COLUMNS = ["Date", "Title", "File", "Passages"]
+
+
+def article_rows(articles: Iterable[Mapping]) -> list[list]:
+    """The corpus list's rows, newest first (undated articles last)."""
+    rows = sorted(articles, key=lambda a: (a.get("date") or "", a.get("title") or ""), reverse=True)
+    return [[a.get("date") or "", a.get("title") or "", a["source"], a.get("passages", 0)] for a in rows]
+
+
+def render_article(doc: qa.Document | None, start: int = 0, end: int = 0) -> str:
+    """The article viewer (HTML): title, date, file and the whole text as written, ``text[start:end]``
+    highlighted and scrolled to.
+
+    >>> render_article(qa.Document("a.txt", "One.\\n\\nTwo <b>.", "T", None), 6, 14)
+    '<h2>T</h2><p>undated · <code>a.txt</code></p><div class="qa-article">One.\\n\\n<mark id="qa-cited">Two &lt;b&gt;.</mark></div>'
+    """
+    if doc is None:
+        return "<p>Choose an article in the list, or click <i>Read the article</i> under a source of an answer.</p>"
+    e = html.escape
+    head = f"<h2>{e(doc.title or doc.source)}</h2><p>{format_date(doc.date) or 'undated'} · <code>{e(doc.source)}</code></p>"
+    if 0 <= start < end <= len(doc.text):
+        body = f'{e(doc.text[:start])}<mark id="qa-cited">{e(doc.text[start:end])}</mark>{e(doc.text[end:])}'
+    else:
+        body = e(doc.text)
+    return f'{head}<div class="qa-article">{body}</div>'
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -326,6 +468,17 @@ class ChatService:
                 status[key] = Path(status[key]).name
         return status
 
+    def articles(self) -> list[dict]:
+        """Every article of the corpus: source, title, date, passages indexed, characters."""
+        bot = self.bot
+        bot.status()  # warmed up
+        docs, index = bot.docs, bot.index
+        counts: dict[str, int] = {}
+        for c in index.chunks if index is not None else ():
+            counts[c.source] = counts.get(c.source, 0) + 1
+        return [{"source": d.source, "title": d.title, "date": d.date, "passages": counts.get(d.source, 0),
+                 "chars": len(d.text)} for d in docs.values()]
+
     def _take(self, n: int) -> int:
         """How many of ``n`` new files the hourly limit still lets in (and count them)."""
         import time
@@ -423,33 +576,87 @@ def _save(folder: Path, name: str, data: bytes) -> Path:
 # --- the page ----------------------------------------------------------------------------------
 
 def build_app(service: ChatService):
-    """The Gradio Blocks: chat, examples, clear, corpus panel, passages setting, uploads, and the
-    API endpoints ``/chat`` (reply Markdown), ``/ask_json`` (``Answer.to_dict()``), ``/upload``
-    and ``/status``."""
+    """The Gradio Blocks: a Chat tab (chat, input, examples, passages setting) and an Articles tab
+    (the corpus list, the article viewer, uploads), and the API endpoints ``/chat`` (reply
+    Markdown), ``/ask_json`` (``Answer.to_dict()``), ``/upload``, ``/status`` and ``/articles``."""
+    import json
+
     import gradio as gr
 
     default_k = service.bot.settings.top_k
+    max_chars = service.bot.settings.max_question_chars
 
-    def respond(question: str, history: list, top_k: float):
-        # the page's own handler, but reachable through Gradio's queue with any input: checked like the API
-        history = chat_history(history)
-        if not isinstance(question, str):
-            question = ""
-        answer = service.reply(question, history, top_k)
-        shown = question if len(question) <= MAX_MESSAGE_CHARS else question[:MAX_MESSAGE_CHARS] + "…"
-        return "", history + [{"role": "user", "content": esc(shown)},
-                              {"role": "assistant", "content": answer}]
+    def submit(question: str, history: list):
+        """Step 1, at once: the question joins the chat (or is refused, and stays in the box)."""
+        display = chat_history(history, limit=None)
+        if not isinstance(question, str) or not question.strip():
+            return gr.skip(), display, ""  # nothing to send
+        try:
+            qa.question.validate(question, max_chars)
+        except qa.QAError as e:  # refused: say why, keep the text to fix
+            return question, display + [{"role": "assistant", "content": render_error(e)}], ""
+        return "", display + [{"role": "user", "content": esc(question)}], question
 
-    def upload(files, progress=gr.Progress()):
+    def answer(pending: str, history: list, top_k: float):
+        """Step 2: the reply to the question ``submit`` accepted (the chat so far is its history)."""
+        display = chat_history(history, limit=None)
+        if not pending:
+            return gr.skip()
+        earlier = for_answerer(display[:-1])
+        return display + [{"role": "assistant", "content": service.reply(pending, earlier, top_k)}]
+
+    def undo(history: list):
+        """Remove the last question and its reply; the question goes back into the box."""
+        display = chat_history(history, limit=None)
+        while display and display[-1]["role"] == "assistant":
+            display.pop()
+        last = html.unescape(display.pop()["content"]) if display else ""
+        return last, display
+
+    def retry(history: list):
+        """Ask the last question again (drops its reply; ``answer`` runs next)."""
+        display = chat_history(history, limit=None)
+        while display and display[-1]["role"] == "assistant":
+            display.pop()
+        return display, (html.unescape(display[-1]["content"]) if display else "")
+
+    def upload(files, progress=gr.Progress(track_tqdm=True)):
         files = [f for f in (files if isinstance(files, list) else [files]) if isinstance(f, str) and f]
         try:
             uploads, report = service.add_files(files, progress=progress)
         except qa.QAError as e:  # e.g. the index folder is not writable
-            return render_error(e)
+            return render_error(e), ""
         finally:  # Gradio's copies: what was added is saved in the corpus, the rest must not pile up
             for f in files:
                 _drop_cached(f)
-        return render_uploads(uploads, report)
+        return render_uploads(uploads, report), upload_notice(uploads, report)
+
+    def notify(notice: str, history: list):
+        display = chat_history(history, limit=None)
+        return display + [{"role": "assistant", "content": notice}] if notice else gr.skip()
+
+    def corpus_view():
+        articles = service.articles()
+        return render_status(service.status(), articles), article_rows(articles)
+
+    def open_article(request: str):
+        """The viewer for a ``{"source", "start", "end"}`` request sent by a source card's link."""
+        try:
+            r = json.loads(request or "{}")
+            doc = service.bot.docs.get(str(r.get("source")))
+            start, end = int(r.get("start", 0)), int(r.get("end", 0))
+        except (ValueError, TypeError, AttributeError):
+            return gr.skip(), gr.skip()
+        return render_article(doc, start, end), gr.Tabs(selected="articles")
+
+    def pick_article(evt: gr.SelectData, rows):
+        try:
+            source = rows.iloc[evt.index[0], 2] if hasattr(rows, "iloc") else rows[evt.index[0]][2]
+        except (IndexError, KeyError, TypeError):
+            return gr.skip()
+        return render_article(service.bot.docs.get(source))
+
+    pick_article.__annotations__["evt"] = gr.SelectData  # the module's annotations are strings; Gradio needs the type
 
     def chat(question: str, top_k: int = default_k) -> str:
         """Answer a question from the articles; the reply in Markdown with citations [n] and sources."""
@@ -463,50 +670,100 @@ def build_app(service: ChatService):
         """The corpus status: articles, chunks, indexed_at, model, skipped files."""
         return service.status()
 
+    def articles() -> list[dict]:
+        """Every article: source, title, date, passages, chars."""
+        return service.articles()
+
     # Gradio's upload cache: files older than an hour are deleted every hour, and all at shutdown
     with gr.Blocks(title="Ask the news", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown("## Ask the news\nAnswers are copied word for word from the articles, "
+        gr.Markdown("# Ask the news\nAnswers are copied word for word from the articles, "
                     "with the sources under each answer.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=560, elem_id="chat", latex_delimiters=[],
-                                     feedback_options=None, buttons=["copy"], group_consecutive_messages=False)
-                with gr.Row():
-                    question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                          scale=5, elem_id="question", autofocus=True, max_lines=3)
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                    clear = gr.Button("Clear", scale=1, elem_id="clear")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat_tab"):
+                chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat", latex_delimiters=[],
+                                     feedback_options=None, buttons=["copy"], group_consecutive_messages=False,
+                                     autoscroll=False)
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(placeholder="Ask a question about the articles…", label="Your question",
+                                          show_label=False, scale=5, elem_id="question", autofocus=True,
+                                          max_lines=3, max_length=max_chars, min_width=150)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask", min_width=64)
+                    clear = gr.Button("Clear", scale=1, elem_id="clear", min_width=64)
                 examples = gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try a question")
-            with gr.Column(scale=1):
-                gr.Markdown("### Corpus")
-                status_md = gr.Markdown(render_status(service.status()), elem_id="status")
                 top_k = gr.Slider(1, MAX_TOP_K, value=default_k, step=1, label="Passages to consider",
+                                  info="How many retrieved passages the answer is looked for in: more can find "
+                                       "answers deeper in the articles, fewer keep to the closest ones.",
                                   elem_id="top_k")
+            with gr.Tab("Articles", id="articles"):
+                status_md = gr.Markdown(elem_id="status")
+                table = gr.Dataframe(headers=ARTICLE_COLUMNS, datatype=["str", "str", "str", "number"],
+                                     interactive=False, elem_id="articles_table", label="Articles, newest first")
+                viewer = gr.HTML(render_article(None), elem_id="viewer")
                 files = gr.File(label=f"Add articles ({', '.join(EXTENSIONS)}; up to "
-                                f"{service.max_upload_bytes / 1e6:g} MB each)",
-                                file_count="multiple", type="filepath", elem_id="upload")
+                                f"{service.max_upload_bytes / 1e6:g} MB each)", file_count="multiple",
+                                file_types=list(EXTENSIONS), type="filepath", elem_id="upload")
                 add = gr.Button("Add to corpus", elem_id="add")
                 upload_md = gr.Markdown(elem_id="upload_report")
+        pending = gr.State("")
+        notice = gr.State("")
+        open_request = gr.Textbox(visible="hidden", elem_id="open_request")
 
         private = {"api_visibility": "private"}
         for event in (question.submit, send.click):
-            event(respond, [question, chatbot, top_k], [question, chatbot], **private)
-        examples.load_input_event.then(respond, [question, chatbot, top_k], [question, chatbot], **private)
-        clear.click(lambda: ("", []), outputs=[question, chatbot], queue=False, **private)
-        add.click(upload, [files], [upload_md], api_name="upload", concurrency_limit=1).then(
-            lambda: (render_status(service.status()), None), outputs=[status_md, files], **private)
-        demo.load(lambda: render_status(service.status()), outputs=[status_md], **private)
+            event(submit, [question, chatbot], [question, chatbot, pending], queue=False, **private).then(
+                answer, [pending, chatbot, top_k], [chatbot], show_progress="minimal", **private)
+        examples.load_input_event.then(submit, [question, chatbot], [question, chatbot, pending], **private).then(
+            answer, [pending, chatbot, top_k], [chatbot], show_progress="minimal", **private)
+        chatbot.undo(undo, [chatbot], [question, chatbot], queue=False, **private)
+        chatbot.retry(retry, [chatbot], [chatbot, pending], queue=False, **private).then(
+            answer, [pending, chatbot, top_k], [chatbot], show_progress="minimal", **private)
+        clear.click(lambda: ("", [], ""), outputs=[question, chatbot, pending], queue=False, **private)
+        add.click(upload, [files], [upload_md, notice], api_name="upload", concurrency_limit=1).then(
+            lambda: (*corpus_view(), None), outputs=[status_md, table, files], **private).then(
+            notify, [notice, chatbot], [chatbot], **private)
+        open_request.change(open_article, [open_request], [viewer, tabs], **private)
+        table.select(pick_article, [table], [viewer], **private)
+        demo.load(corpus_view, outputs=[status_md, table], **private)
         gr.api(chat, api_name="chat")
         gr.api(ask_json, api_name="ask_json")
         gr.api(status, api_name="status")
-    # ask serializes on the service's lock; the queue's concurrency only sets how many wait there
+        gr.api(articles, api_name="articles")
+    # asks run side by side (none waits for an upload being indexed); uploads one at a time
     demo.queue(default_concurrency_limit=16, max_size=512)
     return demo
 
 
-def chat_history(history: object) -> list[dict]:
+def upload_notice(uploads: list[Upload], report: qa.UpdateReport | None) -> str:
+    """The chat's notice when uploaded articles have become askable (``''`` when none did)."""
+    added = [u.name for u in uploads if u.outcome == "added"]
+    if not added or report is None:
+        return ""
+    names = ", ".join(f"<code>{esc(n)}</code>" for n in added[:5]) + (f" and {len(added) - 5} more" if len(added) > 5
+                                                                    else "")
+    return f"New article{'s' if len(added) > 1 else ''} {names} can be asked about now."
+
+
+def for_answerer(display: list[dict]) -> list[dict]:
+    """The chat as the answerer reads history: the questions as typed, each reply's first line as
+    plain text (the answer, without markup or citation markers).
+
+    >>> for_answerer([{"role": "user", "content": "Who leads &quot;HTS&quot;?"},
+    ...               {"role": "assistant", "content": '**Jawlani** <a class="qa-cite" href="#source-1">[1]</a>\\n\\n> quote'}])
+    [{'role': 'user', 'content': 'Who leads "HTS"?'}, {'role': 'assistant', 'content': 'Jawlani'}]
+    """
+    out = []
+    for m in display:
+        text = m["content"]
+        if m["role"] == "assistant":
+            text = text.split("\n", 1)[0]
+            text = re.sub(r"<[^>]*>|\*\*|\[\d+\]|^Likely:\s*", "", text)
+        out.append({"role": m["role"], "content": html.unescape(text).strip()})
+    return out
+
+
+def chat_history(history: object, limit: int | None = MAX_CHAT_MESSAGES) -> list[dict]:
     """The page's chat as sent by a client, made safe to pass on: only ``{"role", "content"}``
-    messages with text content, the last ``MAX_CHAT_MESSAGES``, each cut to ``MAX_MESSAGE_CHARS``.
+    messages with text content, the last ``limit`` (all if None), each cut to ``MAX_MESSAGE_CHARS``.
 
     >>> chat_history([{"role": "user", "content": "Who?"}, 5, {"role": "x", "content": "y"}])
     [{'role': 'user', 'content': 'Who?'}]
@@ -516,7 +773,7 @@ def chat_history(history: object) -> list[dict]:
     if not isinstance(history, list):
         return []
     out = []
-    for m in history[-MAX_CHAT_MESSAGES:]:
+    for m in history[-limit if limit else 0 :]:
         if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
             continue
         content = m.get("content")
@@ -557,7 +814,7 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     guard = Middleware(RequestGuard, hosts=allowed_hosts(host, extra_hosts), max_body=MAX_REQUEST_BYTES,
                        max_upload_body=upload_limit, upload_paths=("/upload",))
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
-                max_file_size=8 * service.max_upload_bytes, css=CSS, footer_links=["api"], show_error=True,
+                max_file_size=8 * service.max_upload_bytes, css=CSS, js=JS, footer_links=["api"], show_error=True,
                 app_kwargs={"middleware": [guard]}, auth=auth)
     return demo
 

@@ -1,6 +1,7 @@
 """Hostile articles: parse time of adversarial HTML at 100 kB and 1 MB, beside a normal page.
 
     .venv/bin/python benchmarks/hostile.py [--sizes 100000 1000000] [--timeout 60] [--reading FILE]
+                                          [--clients 16] [--upload-bytes 990000]
 
 - parse: ``parse_article`` on each kind of hostile markup (unclosed ``<b>x ``, ``<div>`` nested
   10^5 deep, a tag with tens of thousands of attributes, tables nested in tables, unclosed comments,
@@ -11,8 +12,15 @@
 Each parse runs in its own process (import and one warm-up parse before the clock starts) under
 ``--timeout``, so a parser that never finishes shows as ``> timeout`` instead of hanging the script.
 ``--reading FILE`` times another version of ``qa/reading.py`` (e.g. the one before trafilatura:
-``git show REV:qa/reading.py > /tmp/old_reading.py``). No assertions: a table and one JSON line
-(also ``benchmarks/out/hostile.json``).
+``git show REV:qa/reading.py > /tmp/old_reading.py``).
+
+- load: the chat app on the seeds (``app.serve`` on 127.0.0.1), ``--clients`` gradio_client users
+  asking dev questions through ``/ask_json``, first alone, then while one ``--upload-bytes`` article
+  is uploaded through ``/upload`` and indexed (asks take no lock: they answer from the index
+  before the upload until the new state is swapped in). Target: p95 during the upload <= 3x the
+  p95 without it. ``--clients 0`` skips it.
+
+No assertions: a table and one JSON line (also ``benchmarks/out/hostile.json``).
 """
 
 from __future__ import annotations
@@ -20,10 +28,15 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import ROOT, report
+from common import DEV, ROOT, make_corpus, percentile, report
+
+from qa.evaluation import load_questions
 
 
 def _repeat(unit: str, n: int, head: str = "", tail: str = "") -> str:
@@ -164,14 +177,121 @@ def parse_section(sizes: list[int], timeout: float, reading: str | None) -> tupl
     return rows, record
 
 
+# --- asking while a large article is uploaded ---------------------------------------------------------
+def _article(size: int) -> str:
+    """A plain-text article of about ``size`` bytes that shares no sentence with the seeds."""
+    lines, i = ["Regional harvest report", "", "2024-12-05", ""], 0
+    while sum(len(x) + 1 for x in lines) < size:
+        lines.append(f"In district {i} the cooperative counted {i * 13 % 997} tonnes of wheat and "
+                     f"{i * 7 % 389} tonnes of barley, its chairman said on Thursday.")
+        i += 1
+    return "\n".join(lines)[:size]
+
+
+def ask_load(url: str, questions: list[str], clients: int, stop: threading.Event, min_asks: int) -> list[float]:
+    """``clients`` gradio_client users asking ``questions`` in turn until ``stop`` (and each at least
+    ``min_asks`` times); the latency of every ask in ms."""
+    from gradio_client import Client
+
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def user(n: int) -> None:
+        c = Client(url, verbose=False)
+        k = 0
+        while k < min_asks or not stop.is_set():
+            q = questions[(n + k) % len(questions)]
+            t = time.perf_counter()
+            c.predict(q, api_name="/ask_json")
+            with lock:
+                times.append(1000 * (time.perf_counter() - t))
+            k += 1
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times
+
+
+def under_upload(clients: int = 16, size: int = 990_000, asks: int = 5) -> dict:
+    """Ask p50/p95 of ``clients`` concurrent users on the seeds app, alone and while an article of
+    ``size`` bytes is uploaded and indexed through the page's upload endpoint."""
+    from gradio_client import Client, handle_file
+
+    sys.path.insert(0, str(ROOT))  # app.py lives at the repository root
+    import app
+    import qa
+
+    questions = [r["question"] for r in load_questions(DEV) if not r.get("history")]
+    with tempfile.TemporaryDirectory(prefix="qa-hostile-") as tmp:
+        tmp = Path(tmp)
+        corpus = make_corpus(tmp / "corpus")
+        bot = qa.QA(corpus=corpus, index_dir=tmp / "index", show_progress=False)
+        demo, service = app.serve(bot, "127.0.0.1", _free_port(), block=False, quiet=True)
+        try:
+            url = demo.local_url
+            quiet = threading.Event()
+            quiet.set()
+            alone = ask_load(url, questions, clients, quiet, asks)
+            big = tmp / "harvest.txt"
+            big.write_text(_article(size), encoding="utf-8")
+            done, result = threading.Event(), {}
+
+            def upload() -> None:
+                t = time.perf_counter()
+                result["msg"] = Client(url, verbose=False).predict([handle_file(str(big))], api_name="/upload")
+                result["s"] = time.perf_counter() - t
+                done.set()
+
+            up = threading.Thread(target=upload)
+            up.start()
+            during = ask_load(url, questions, clients, done, asks)
+            up.join()
+            askable = bool(service.ask("How many tonnes of wheat did the cooperative in district 12 count?")[0].text)
+        finally:
+            demo.close()
+    return {"clients": clients, "upload_bytes": size, "upload_s": result.get("s"),
+            "upload_added": "Added" in result.get("msg", ""), "askable_after": askable,
+            "alone_n": len(alone), "alone_p50_ms": percentile(alone, 50), "alone_p95_ms": percentile(alone, 95),
+            "during_n": len(during), "during_p50_ms": percentile(during, 50),
+            "during_p95_ms": percentile(during, 95),
+            "p95_ratio": percentile(during, 95) / percentile(alone, 95)}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_rows(r: dict) -> list[tuple[str, object]]:
+    return [(f"{r['clients']} clients: ask p50 / p95 alone ({r['alone_n']} asks)",
+             f"{r['alone_p50_ms']:.0f} / {r['alone_p95_ms']:.0f} ms"),
+            (f"same while a {r['upload_bytes'] / 1e6:.2f} MB article is uploaded ({r['during_n']} asks)",
+             f"{r['during_p50_ms']:.0f} / {r['during_p95_ms']:.0f} ms"),
+            ("p95 during / alone (target <= 3.0)", f"{r['p95_ratio']:.2f}"),
+            ("upload + indexing", f"{r['upload_s']:.1f} s, added: {r['upload_added']}, askable: {r['askable_after']}")]
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="characters of markup")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds one parse may take before it is stopped")
     ap.add_argument("--reading", help="another qa/reading.py to time instead of the installed one")
+    ap.add_argument("--clients", type=int, default=16, help="concurrent askers in the load section (0: skip it)")
+    ap.add_argument("--upload-bytes", type=int, default=990_000, help="size of the article uploaded under load")
     args = ap.parse_args(argv)
     rows, record = parse_section(args.sizes, args.timeout, args.reading)
-    report("hostile", rows, {"parse": record, "reading": args.reading or "qa/reading.py"})
+    record = {"parse": record, "reading": args.reading or "qa/reading.py"}
+    if args.clients:
+        load = under_upload(args.clients, args.upload_bytes)
+        rows += load_rows(load)
+        record["load"] = load
+    report("hostile", rows, record)
 
 
 if __name__ == "__main__":
