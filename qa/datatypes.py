@@ -67,6 +67,9 @@ class Answer:
     ``text`` is a span copied from the article (``''`` when the answerer declines), ``quote`` the
     sentence it comes from; ``start``/``end`` are the span's offsets in the first cited document.
     ``alternatives`` are different answers that other sources give to the same question.
+    ``question`` is the question as the user asked it; ``standalone`` the follow-up as it was understood
+    when the conversation had to fill it in ("What has Abu Mohammed Al Jawlani vowed to do?" for "What
+    has he vowed to do?"), ``''`` when the question stood alone.
     """
 
     question: str
@@ -81,6 +84,7 @@ class Answer:
     end: int = -1
     kind: str = ""  # the expected answer type the question asked for
     message: str = ""  # why it declined, in words for the user
+    standalone: str = ""  # the follow-up rewritten to stand alone ("Understood as: ..."); '' if not rewritten
 
     @property
     def source(self) -> str:

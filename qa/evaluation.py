@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .datatypes import Answer
+from .errors import QAError
 from .text import collapse_whitespace, squad_normalize
 
 normalize = squad_normalize
@@ -55,18 +56,54 @@ class EvalResult:
 
 
 def load_questions(path: str | Path) -> list[dict]:
+    r"""The rows of a JSONL file of questions: one JSON object a line with a ``question`` string (and
+    optionally ``answers``, ``sources``, ``history``, ``id``). A line that is not such an object raises
+    ``QAError`` naming the file and line.
+
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "q.jsonl")
+    >>> _ = open(f, "w").write('{"question": "Who?"}\n[1, 2]\n')
+    >>> load_questions(f)
+    Traceback (most recent call last):
+    qa.errors.QAError: ...q.jsonl:2: a list, not an object with a "question" string: write one {"question": "...", "answers": [...]} a line
+    """
     rows = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except ValueError as e:
-                raise ValueError(f"{path}:{n}: not JSON ({e})") from e
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as e:
+            raise QAError(f"{path}:{n}: not JSON ({e}): write one JSON object a line") from e
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            what = ('an object without a "question" string' if isinstance(row, dict)
+                    else f"{_JSON_NAMES.get(type(row), 'a value')}, not an object with a \"question\" string")
+            raise QAError(f"{path}:{n}: {what}: write one " '{"question": "...", "answers": [...]} a line')
+        rows.append(row)
     return rows
 
 
-def _history(row: dict) -> list[tuple[str, str]]:
-    return [(h.get("question", ""), h.get("answer", "")) for h in row.get("history") or []]
+_JSON_NAMES = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false",
+               type(None): "null"}
+
+
+def history_of(row: dict) -> list[tuple[str, str]]:
+    """A row's earlier turns as ``(question, answer)`` pairs: ``history`` holds ``{"question", "answer"}``
+    objects (``dev.jsonl``) or ``[question, answer]`` pairs.
+
+    >>> history_of({"history": [{"question": "Who?", "answer": "Him"}, ["Where?", "There"]]})
+    [('Who?', 'Him'), ('Where?', 'There')]
+    """
+    out = []
+    for h in row.get("history") or []:
+        if isinstance(h, dict):
+            out.append((h.get("question", ""), h.get("answer", "")))
+        elif isinstance(h, (list, tuple)) and len(h) == 2:
+            out.append((h[0], h[1]))
+    return out
+
+
+_history = history_of  # the name benchmarks/eval_table.py imports
 
 
 def check_citations(ans: Answer, docs: dict, gold_sources: Iterable[str]) -> tuple[int, int]:
@@ -94,7 +131,7 @@ def evaluate(bot, rows: list[dict]) -> EvalResult:
     bot.warm_up() if not getattr(bot, "_ready", False) else None
     for row in rows:
         t = time.perf_counter()
-        ans = bot.ask(row["question"], history=_history(row))
+        ans = bot.ask(row["question"], history=history_of(row))
         res.latencies_ms.append(1000 * (time.perf_counter() - t))
         res.total += 1
         golds = row.get("answers") or []

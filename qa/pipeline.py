@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import numbers
-import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from .answering import Answerer
@@ -99,8 +99,10 @@ class QA:
         """Answer ``question`` from the articles.
 
         ``history``: earlier turns as ``(question, answer)`` pairs or ``{"role", "content"}``
-        messages; pronouns in a follow-up are resolved against them (the last ``max_history_turns``
-        turns, each text cut to ``max_question_chars``). ``top_k``: passages to consider, 1 to
+        messages; a follow-up is rewritten to stand alone against them (pronouns, "When was that?", "What
+        about X?": ``qa.conversation.resolve``; the last ``max_history_turns`` turns, each text cut to
+        ``max_question_chars``) and the answer's ``standalone`` says how it was understood (``''`` when it
+        needed no rewriting; ``question`` stays the user's words). ``top_k``: passages to consider, 1 to
         ``max_top_k`` (default ``settings.top_k``).
         Raises ``QuestionError`` for a question that cannot be asked (empty, too long, not English,
         control characters, invalid text) or options of the wrong type or range, ``CorpusError``
@@ -109,9 +111,6 @@ class QA:
         """
         s = self.settings
         text = validate(question, s.max_question_chars)
-        if _SURROGATE.search(text):
-            raise QuestionError("the question contains characters that are not valid text (lone surrogates, "
-                                "e.g. bytes that were not UTF-8): retype it as plain text")
         k = check_top_k(s.top_k if top_k is None else top_k, s.max_top_k)
         standalone = resolve(text, history, max_turns=s.max_history_turns, max_chars=s.max_question_chars)
         self._ensure_ready()
@@ -119,14 +118,9 @@ class QA:
         docs, retriever, answerer = self._state
         passages = retriever.search(standalone, k)
         ans = answerer.answer(q, passages, docs)
-        if standalone != text:
-            from dataclasses import replace
-
-            ans = replace(ans, question=text)
+        if standalone != text:  # the user's words stay the question; how they were understood goes beside them
+            ans = replace(ans, question=text, standalone=standalone)
         return ans
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half of a UTF-16 pair: no text encoding can hold it alone
 
 
 def check_top_k(top_k: object, maximum: int) -> int:

@@ -31,8 +31,9 @@ ORG_NOUNS = frozenset("""group organization organisation faction militia party c
 army force forces movement alliance outlet newspaper channel network ministry government council
 union bank brigade regiment unit team club firm body institution observatory""".split())
 DATE_NOUNS = frozenset("year date day month time week decade century season".split())
-_AUX = frozenset("""is are was were did does do has have had can could will would should may might
+AUXILIARIES = frozenset("""is are was were did does do has have had can could will would should may might
 must shall""".split())
+_AUX = AUXILIARIES
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
@@ -46,7 +47,13 @@ year date day month far long old large big high tall deep wide called dubbed kno
 _STEMMED = {name: frozenset(stem(w) for w in words) for name, words in
             (("person", PERSON_NOUNS), ("place", PLACE_NOUNS), ("org", ORG_NOUNS), ("date", DATE_NOUNS),
              ("question", QUESTION_WORDS))}
-_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# what typed text may not hold: control characters (tab, newline and carriage return are spacing) and lone
+# surrogates (half of a UTF-16 pair: no encoding can hold one alone; bytes that were not UTF-8 decode to them)
+_CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_SURROGATES = "\ud800-\udfff"
+CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+SURROGATE = re.compile(f"[{_SURROGATES}]")
+NOT_TEXT = re.compile(f"[{_CONTROL_CHARS}{_SURROGATES}]")  # history texts are cleaned of both (qa.conversation)
 
 
 @dataclass(frozen=True)
@@ -67,26 +74,82 @@ def validate(question: object, max_chars: int = 1000) -> str:
 
     >>> validate("  Who leads the rebels? ")
     'Who leads the rebels?'
+    >>> validate("¿Quién dirige a los rebeldes?")
+    Traceback (most recent call last):
+    qa.errors.QuestionError: the assistant reads English only (the articles and the answerer are English): ask the question in English
     """
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    # cheap before the clean-up, which takes ~0.1 s a megabyte: collapsing whitespace may shorten a question,
+    # but not one over twice the limit once its ends are stripped
+    if len(question) > 2 * max_chars and len(stripped := question.strip()) > 2 * max_chars:
+        raise _too_long(len(stripped), max_chars)
+    if SURROGATE.search(question):
+        raise QuestionError("the question contains characters that are not valid text (lone surrogates, "
+                            "e.g. bytes that were not UTF-8): retype it as plain text")
     q = " ".join(question.replace("\t", " ").replace("\r", " ").replace("\n", " ").split(" ")).strip()
     q = re.sub(r" {2,}", " ", q)
     if not q:
         raise QuestionError("the question is empty: type a question about the articles")
     if len(q) > max_chars:
-        raise QuestionError(f"the question is {len(q):,} characters long; the limit is {max_chars:,}: "
-                            "ask a shorter question")
-    if _CTRL.search(q):
+        raise _too_long(len(q), max_chars)
+    if CONTROL.search(q):
         raise QuestionError("the question contains control characters: retype it as plain text")
     letters = [ch for ch in q if ch.isalpha()]
     if not letters:
         raise QuestionError("the question has no words: type a question about the articles")
     latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
-    if latin / len(letters) < 0.5:
-        raise QuestionError("only English questions are supported (the articles and the answerer are "
-                            "English): ask the question in English")
+    if latin / len(letters) < 0.5 or in_another_language(q):
+        raise QuestionError("the assistant reads English only (the articles and the answerer are English): "
+                            "ask the question in English")
     return q
+
+
+def _too_long(n: int, max_chars: int) -> QuestionError:
+    return QuestionError(f"the question is {n:,} characters long; the limit is {max_chars:,}: ask a shorter question")
+
+
+# Function words of the Latin-script languages a reader may type instead of English (Spanish, French, German,
+# Portuguese, Italian, Dutch): only those that are not also English words ("a", "in", "was", "die", "son",
+# "come", "per" are left out) nor parts of names ("al", "van", "von").
+_FOREIGN_WORDS = frozenset("""
+el la los las del que qué quién quiénes cuál cuáles cuándo dónde cómo cuánto cuántos cuánta cuántas por para
+una unos unas es está están fue fueron se su sus pero porque según entre sobre desde hasta muy más este esta
+estos estas ese esa eso ser
+le les des du un une est sont qui quoi où quand comment combien quel quelle quels quelles pourquoi dans avec sur
+ce cette ces il elle ils elles nous vous leur leurs sa ses au aux été était ont avait pas ne
+der das dem des ein eine einen einem einer und ist sind wer wie wo wann warum welche welcher welches wieviel
+wieviele nicht mit zu auf für im vom zum zur bei nach aus über haben wurde wurden sich auch oder aber
+os da das dos uma quem qual quais quando onde quantos quantas é são foi seu sua ele ela não mais pelo pela
+il gli di della dei degli delle che chi cosa perché quale quali quanto quanti quanta quante sono hanno nel nella sul
+het een niet wat waar wanneer zijn
+""".split())
+_FOREIGN_OPENERS = frozenset("""qué quién quiénes cuál cuáles cuándo dónde cómo cuánto cuántos cuántas qui quoi où
+quand comment combien quel quelle quels quelles pourquoi wer wie wo wann warum welche welcher welches wieviel
+quem qual quais quando onde quantos quantas chi cosa perché quale quali quanto quanti quanta quante wat waar wanneer""".split())
+# English function words that the languages above also use ("a", "no", "me") prove nothing
+_SHARED_WORDS = frozenset("a no me so in an was do i am al el bin ibn abu".split())
+_ENGLISH_WORDS = STOPWORDS - _SHARED_WORDS
+
+
+def in_another_language(question: str) -> bool:
+    """Is a Latin-script question written in another language? Its function words say so: those of
+    Spanish, French, German, Portuguese, Italian or Dutch (lower-case words, so names like "Tour de
+    France" or "Die Welt" count little) outnumber the English ones, at least two of them, a foreign
+    question word opening it or "¿"/"¡" counting as one more.
+
+    >>> in_another_language("Qui dirige les rebelles ?"), in_another_language("Who won the Tour de France in 1998?")
+    (True, False)
+    """
+    words = re.findall(r"[^\W\d_][\w'’-]*", question)
+    lowered = [w.lower() for w in words]
+    # capitalized words are names ("Die Welt", "La Paz"), except the first
+    foreign = sum(1 for i, (w, low) in enumerate(zip(words, lowered, strict=True))
+                  if low in _FOREIGN_WORDS and (i == 0 or not w[0].isupper()))
+    foreign += bool(lowered) and lowered[0] in _FOREIGN_OPENERS
+    foreign += bool(re.search(r"[¿¡]", question))
+    english = sum(1 for w in lowered if w in _ENGLISH_WORDS)
+    return foreign >= 2 and foreign > english
 
 
 def _head_phrase(words: list[str], i: int) -> list[str]:

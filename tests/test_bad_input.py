@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -9,7 +10,9 @@ import pytest
 
 import qa
 from qa.errors import CorpusError, QuestionError
-from tests.conftest import write_corpus
+from qa.evaluation import load_questions
+from qa.question import NOT_TEXT, in_another_language, validate
+from tests.conftest import DEV, SHARED, write_corpus
 
 
 def _snapshot(index_dir):
@@ -141,3 +144,72 @@ def test_bad_setting_in_the_environment_is_a_qa_error(monkeypatch, value):
     monkeypatch.setenv("QA_TOP_K", value)
     with pytest.raises(qa.QAError, match="QA_TOP_K=.* is not a positive whole number: fix or unset it"):
         qa.Settings.from_env()
+
+
+# --- issue 10: one check of typed text, length capped before the clean-up, English only, question files ---
+@pytest.mark.parametrize("question", [
+    "¿Quién lidera a los rebeldes?", "¿Cuántos soldados murieron en Hama?", "Où se trouve Hama ?",
+    "Combien de villages ont été pris ?", "Wer führt die Rebellen an?", "Wie viele Dörfer wurden erobert?",
+    "Quem lidera os rebeldes?", "Quantas pessoas morreram em Aleppo?", "Chi guida i ribelli?",
+    "Quante persone sono morte ad Aleppo?", "Wie is de leider van de rebellen?",
+])
+def test_questions_in_other_latin_script_languages_are_refused(question):
+    with pytest.raises(QuestionError, match="reads English only"):
+        validate(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who won the Tour de France in 1998?", "Which Sony executive told Die Welt about production abroad?",
+    "What does the phrase la vie en rose mean?", "Who is Charles de Gaulle's successor?", "Hama population?",
+    "Did the rebels take Saraqib?", "Was Assad in Damascus?",
+])
+def test_english_questions_with_foreign_words_are_kept(question):
+    assert validate(question) == question
+
+
+def _questions_of(path) -> list[str]:
+    return [r["question"] for r in load_questions(path)] if path.exists() else []
+
+
+def test_no_english_question_of_the_dev_sets_or_squad_is_refused():
+    from qa.training import TUNE, load_split
+
+    questions = _questions_of(DEV) + _questions_of(SHARED / "eval" / "news_dev" / "questions.jsonl")
+    try:
+        questions += [e.question for e in load_split(TUNE)]
+    except (OSError, qa.QAError, ValueError):
+        pass
+    if not questions:
+        pytest.skip("../shared is not here")
+    refused = [q for q in questions if in_another_language(q)]
+    assert refused == [], refused[:5]
+
+
+def test_a_huge_question_is_refused_before_the_clean_up():
+    huge = "Who leads the rebels? " * 500_000  # 11 MB
+    t = time.perf_counter()
+    with pytest.raises(QuestionError, match="10,999,999 characters long; the limit is 1,000"):
+        validate(huge)
+    assert time.perf_counter() - t < 0.1
+    # whitespace still collapses below the cap: a question padded with blanks is asked
+    assert validate("Who leads" + " " * 1500 + "the rebels?") == "Who leads the rebels?"
+
+
+def test_validate_refuses_lone_surrogates_and_control_characters():
+    with pytest.raises(QuestionError, match="not valid text"):
+        validate("Who leads\ud800 the rebels?")
+    with pytest.raises(QuestionError, match="control characters"):
+        validate("Who leads\x1b the rebels?")
+    assert NOT_TEXT.sub("", "a\x00b\ud800c\x85d") == "abcd"
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[1, 2]", "a list, not an object"), ('"Who?"', "a string, not an object"), ("null", "null, not an object"),
+    ('{"answers": ["x"]}', 'an object without a "question" string'), ('{"question": 5}', 'an object without a "question" string'),
+    ("{not json", "not JSON"),
+])
+def test_a_question_file_with_a_bad_row_names_its_line(tmp_path, line, message):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"question": "Who leads the rebels?", "answers": ["HTS"]}\n\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(qa.QAError, match=f"q.jsonl:3: {re.escape(message)}"):
+        load_questions(f)
