@@ -71,6 +71,7 @@ mark *, .dark mark * { color: inherit !important; }
 :root { --body-text-color-subdued: #52525b; --color-accent: #c2410c; }
 .dark { --body-text-color-subdued: #a1a1aa; --color-accent: #fb923c; }
 .qa-unsure { font-style: italic; }
+.qa-understood { font-size: 0.9em; color: var(--body-text-color-subdued); }
 a.qa-cite { text-decoration: none; font-weight: 600; }
 #ask { background: #1d4ed8; color: #ffffff; border-color: #1d4ed8; }
 .dark #ask { background: #93c5fd; color: #0b1220; border-color: #93c5fd; }
@@ -290,7 +291,7 @@ def render_answer(ans: qa.Answer, docs: Mapping[str, qa.Document]) -> str:
         parts = [f"{_say(max(1, len(v.citations)), i == 0)} **{esc(v.text)}** {markers(v)}"
                  for i, v in enumerate(versions)]
         head = "; ".join(parts) + "."
-    lines = [head, ""]
+    lines = [head, "", *understood(ans)]
     for v in versions:
         if v.citations:
             c = v.citations[0]
@@ -305,13 +306,20 @@ HINT = ("Questions that work ask for a fact an article states: who, what, where,
         "Answers are copied from the articles, so summaries and opinions are beyond it.")
 
 
+def understood(ans: qa.Answer) -> list[str]:
+    """A follow-up's "Understood as: ..." line (and a blank one), or nothing for a question that
+    stood alone."""
+    standalone = getattr(ans, "standalone", "")
+    return [f'<span class="qa-understood">Understood as: {esc(standalone)}</span>', ""] if standalone else []
+
+
 def render_abstention(ans: qa.Answer, shown: int = 3) -> str:
     """A declined answer in plain words: what was looked for, that no article gives it, what kind of
     question works; then the closest passages anyway."""
     wanted = _LOOKED_FOR.get(ans.kind or "", "an answer")
     found = (f"I looked for {wanted} in the {len(ans.passages)} closest passages, and none of them gives it."
              if ans.passages else "No passage of the articles is close to this question.")
-    lines = ["**The articles don't seem to say.** " + found, "", f"*{HINT}*", ""]
+    lines = ["**The articles don't seem to say.** " + found, "", *understood(ans), f"*{HINT}*", ""]
     passages = list(ans.passages[:shown])
     if passages:
         cards = [source_card(i, p.title, p.date, p.source, esc(p.text)) for i, p in enumerate(passages, 1)]
@@ -415,20 +423,24 @@ def render_uploads(uploads: list[Upload], report: qa.UpdateReport | None) -> str
 class ChatService:
     """The app's state: one ``qa.QA`` (index loaded once) shared by every visitor.
 
-    Asks take no lock: ``QA.ask`` answers from the state it finds (documents, retriever, answerer),
-    which ``QA.refresh`` builds aside and swaps in at once. An upload is checked, saved and indexed
-    in its own request, one upload at a time (``_upload_lock``), while asks go on answering from the
-    articles indexed before it; the new articles are askable the moment the swap happens.
+    Asks never wait for an upload: ``QA.ask`` answers from the state it finds (documents,
+    retriever, answerer), which ``QA.refresh`` builds aside and swaps in at once. An upload is
+    checked, saved and indexed in its own request, one upload at a time (``_upload_lock``), while
+    asks go on answering from the articles indexed before it; the new articles are askable the
+    moment the swap happens. At most ``max_concurrent_asks`` asks run side by side (measured with
+    ``benchmarks/hostile.py --ask-turns``: 16 clients on 2 cores got p50/p95 1.4/1.8 s with 16 at a
+    time, 1.7/2.1 s with 1, the queue and HTTP costing more than the answering).
     """
 
     def __init__(self, bot: qa.QA, *, max_upload_bytes: int = MAX_UPLOAD_BYTES,
-                 max_files_per_upload: int = MAX_FILES_PER_UPLOAD, max_files_per_hour: int = MAX_FILES_PER_HOUR
-                 ) -> None:
+                 max_files_per_upload: int = MAX_FILES_PER_UPLOAD, max_files_per_hour: int = MAX_FILES_PER_HOUR,
+                 max_concurrent_asks: int = 16) -> None:
         self.bot = bot
         self.max_upload_bytes = max_upload_bytes
         self.max_files_per_upload = max_files_per_upload
         self.max_files_per_hour = max_files_per_hour
         self._upload_lock = threading.Lock()
+        self._ask_turns = threading.BoundedSemaphore(max(1, max_concurrent_asks))
         self._received: list[float] = []  # monotonic times of the files taken in the last hour
 
     def warm_up(self) -> qa.UpdateReport:
@@ -436,7 +448,8 @@ class ChatService:
 
     def ask(self, question: str, history=None, top_k: int | None = None) -> tuple[qa.Answer, dict]:
         """The answer and the documents it refers to (for rendering)."""
-        ans = self.bot.ask(question, history=history, top_k=top_k)
+        with self._ask_turns:
+            ans = self.bot.ask(question, history=history, top_k=top_k)
         return ans, self.bot.docs
 
     def reply(self, question: str, history=None, top_k: int | None = None) -> str:

@@ -215,7 +215,7 @@ def ask_load(url: str, questions: list[str], clients: int, stop: threading.Event
     return times
 
 
-def under_upload(clients: int = 16, size: int = 990_000, asks: int = 5) -> dict:
+def under_upload(clients: int = 16, size: int = 990_000, asks: int = 5, ask_turns: int = 16) -> dict:
     """Ask p50/p95 of ``clients`` concurrent users on the seeds app, alone and while an article of
     ``size`` bytes is uploaded and indexed through the page's upload endpoint."""
     from gradio_client import Client, handle_file
@@ -229,7 +229,8 @@ def under_upload(clients: int = 16, size: int = 990_000, asks: int = 5) -> dict:
         tmp = Path(tmp)
         corpus = make_corpus(tmp / "corpus")
         bot = qa.QA(corpus=corpus, index_dir=tmp / "index", show_progress=False)
-        demo, service = app.serve(bot, "127.0.0.1", _free_port(), block=False, quiet=True)
+        demo, service = app.serve(bot, "127.0.0.1", _free_port(), block=False, quiet=True,
+                                  max_concurrent_asks=ask_turns)
         try:
             url = demo.local_url
             quiet = threading.Event()
@@ -252,7 +253,7 @@ def under_upload(clients: int = 16, size: int = 990_000, asks: int = 5) -> dict:
             askable = bool(service.ask("How many tonnes of wheat did the cooperative in district 12 count?")[0].text)
         finally:
             demo.close()
-    return {"clients": clients, "upload_bytes": size, "upload_s": result.get("s"),
+    return {"clients": clients, "ask_turns": ask_turns, "upload_bytes": size, "upload_s": result.get("s"),
             "upload_added": "Added" in result.get("msg", ""), "askable_after": askable,
             "alone_n": len(alone), "alone_p50_ms": percentile(alone, 50), "alone_p95_ms": percentile(alone, 95),
             "during_n": len(during), "during_p50_ms": percentile(during, 50),
@@ -269,7 +270,7 @@ def _free_port() -> int:
 
 
 def load_rows(r: dict) -> list[tuple[str, object]]:
-    return [(f"{r['clients']} clients: ask p50 / p95 alone ({r['alone_n']} asks)",
+    return [(f"{r['clients']} clients, {r['ask_turns']} ask(s) at a time: ask p50 / p95 alone ({r['alone_n']} asks)",
              f"{r['alone_p50_ms']:.0f} / {r['alone_p95_ms']:.0f} ms"),
             (f"same while a {r['upload_bytes'] / 1e6:.2f} MB article is uploaded ({r['during_n']} asks)",
              f"{r['during_p50_ms']:.0f} / {r['during_p95_ms']:.0f} ms"),
@@ -284,11 +285,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reading", help="another qa/reading.py to time instead of the installed one")
     ap.add_argument("--clients", type=int, default=16, help="concurrent askers in the load section (0: skip it)")
     ap.add_argument("--upload-bytes", type=int, default=990_000, help="size of the article uploaded under load")
+    ap.add_argument("--ask-turns", type=int, default=16, help="asks the app runs side by side (ChatService)")
     args = ap.parse_args(argv)
     rows, record = parse_section(args.sizes, args.timeout, args.reading)
     record = {"parse": record, "reading": args.reading or "qa/reading.py"}
     if args.clients:
-        load = under_upload(args.clients, args.upload_bytes)
+        load = under_upload(args.clients, args.upload_bytes, ask_turns=args.ask_turns)
         rows += load_rows(load)
         record["load"] = load
     report("hostile", rows, record)

@@ -253,6 +253,10 @@ def test_no_serious_accessibility_violations(page, theme, width, height):
         label = view.locator('#chat [data-testid="bot"]').last.get_attribute("aria-label")
         assert label.startswith("Reply: ") and "<" not in label and "**" not in label  # a plain-text name
         assert view.locator("h1").count() == 1
+        shot = {("light", 390): "screenshot-phone.png", ("dark", 1280): "screenshot-dark.png"}.get((theme, width))
+        if shot:  # the README shows the page as it is
+            view.wait_for_timeout(300)
+            view.screenshot(path=str(SCREENSHOT.parent / shot))
         axe = axe_mod.Axe()
         for where in ("Chat", "Articles"):
             view.get_by_role("tab", name=where).click()
