@@ -769,7 +769,7 @@ def for_answerer(display: list[dict]) -> list[dict]:
         text = m["content"]
         if m["role"] == "assistant":
             text = text.split("\n", 1)[0]
-            text = re.sub(r"<[^>]*>|\*\*|\[\d+\]|^Likely:\s*", "", text)
+            text = re.sub(r"^\s*Likely:\s*", "", re.sub(r"<[^>]*>|\*\*|\[\d+\]", "", text))
         out.append({"role": m["role"], "content": html.unescape(text).strip()})
     return out
 

@@ -150,8 +150,19 @@ def test_read_the_article_opens_it_with_the_quote_highlighted(page):
 
 
 def test_follow_up_question_uses_the_conversation(page):
+    import re
+
     reply = ask(page, "What has he vowed to do?")
     assert "Damascus" in reply.inner_text()
+    assert re.search(r"Understood as: What has [\w ]*Jawlani vowed to do\?", reply.inner_text())
+
+
+def test_a_follow_up_chain_shows_how_it_was_understood(page):
+    ask(page, "Which group leads the rebel coalition?")
+    reply = ask(page, "Who leads it?")
+    text = reply.inner_text()
+    assert "Understood as: Who leads Hayat Tahrir al-Sham?" in text
+    assert "Jawlani" in text.splitlines()[0]
 
 
 def test_refused_question_keeps_its_text_and_empty_sends_do_nothing(page):
