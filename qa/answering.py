@@ -32,7 +32,7 @@ from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, NUMBER, PERSON, Question
-from .spans import complete_number, figure_value, fits_kind, same_quantity_kind, trim_span, widen_name
+from .spans import complete_number, figure_value, fits_kind, repeats_question, same_quantity_kind, trim_span, widen_name
 from .text import STOPWORDS, collapse_whitespace, content_words, sentence_spans, squad_normalize, terms
 
 
@@ -360,7 +360,8 @@ class ReaderAnswerer:
                    calibrate: bool = True, spans: list[list] | None = None) -> list[Candidate]:
         """Every window's best spans (``spans`` if already read), completed, with their features and
         confidence, best first: the reader's margin ranks them (measured on news_dev and SQuAD, ranking
-        by the calibrated probability instead picked fewer right answers on news)."""
+        by the calibrated probability instead picked fewer right answers on news). A span that only
+        repeats what the question names (``qa.spans.repeats_question``) is not a candidate."""
         found = self.read(question, windows, docs) if spans is None else spans
         q_words = content_words(question.text)
         raw = []
@@ -373,6 +374,12 @@ class ReaderAnswerer:
             return []
         q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
         texts = [collapse_whitespace(docs[w.source].text[a:b]) for w, _s, a, b in raw]
+        # an answer names something the question does not already name
+        keep = [not repeats_question(t, question.text) for t in texts]
+        raw = [x for x, k in zip(raw, keep, strict=True) if k]
+        texts = [t for t, k in zip(texts, keep, strict=True) if k]
+        if not raw:
+            return []
         out = []
         for (w, s, a, b), text in zip(raw, texts, strict=True):
             words = content_words(text)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from .text import content_words
+
 # --- word lists -----------------------------------------------------------------------------------
 _SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen twenty").split()
@@ -167,6 +169,45 @@ def _headline_edge(gap: str, word: str, neighbour: str) -> bool:
         return len(letters) > 1 and all(c.isupper() for c in letters)
 
     return "\n" in gap and caps(word) != caps(neighbour)
+
+
+def acronym(span: str) -> str:
+    """The initials of a name's capitalized words, a particle's word by the part after its hyphen
+    (``''`` for fewer than two): what a news report abbreviates the name to.
+
+    >>> acronym("Hayat Tahrir al-Sham"), acronym("Syrian Democratic Forces"), acronym("the rebels")
+    ('HTS', 'SDF', '')
+    """
+    letters = []
+    for word in span.split():
+        part = word.split("-")[-1] if "-" in word and word[:1].islower() else word
+        if part[:1].isupper():
+            letters.append(part[0])
+    return "".join(letters) if len(letters) >= 2 else ""
+
+
+_EXPANSION_Q = re.compile(r"\b(stands?|stood|short|abbreviat\w*|acronym|full name|spelled out)\b", re.I)
+
+
+def repeats_question(span: str, question: str) -> bool:
+    """Whether ``span`` only repeats what the question already names: all its content words are in
+    the question, or the question holds its acronym ("Hayat Tahrir al-Sham", "Kurdish-led Syrian
+    Democratic Forces" for "Who leads the SDF?") unless it asks what the acronym stands for.
+
+    >>> repeats_question("Hayat Tahrir al-Sham", "Who leads HTS?"), repeats_question("the rebels", "Who are the rebels?")
+    (True, True)
+    >>> repeats_question("Kurdish-led Syrian Democratic Forces", "Who leads the SDF?")
+    True
+    >>> repeats_question("Abu Mohammed al-Jawlani", "Who leads HTS?"), repeats_question("Syrian Democratic Forces", "What does SDF stand for?")
+    (False, False)
+    """
+    words = content_words(span)
+    if words and words <= content_words(question):
+        return True
+    short = acronym(span)
+    if not short or _EXPANSION_Q.search(question):
+        return False
+    return any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
 
 
 def widen_name(text: str, start: int, end: int, stopwords=frozenset(), max_words: int = 6) -> tuple[int, int]:
