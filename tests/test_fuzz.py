@@ -113,3 +113,44 @@ def test_any_top_k(seed_bot, top_k):
 @example(history=[("Who?", "Abu " * 2_500_000)], question="What has he vowed to do?")
 def test_any_history(seed_bot, history, question):
     ask_and_check(seed_bot, question, history=history)
+
+
+# --- corpus file names: any bytes a file system allows, through reading, indexing and asking ---------
+ARTICLE = ("Qarnabad Bridge Reopens\n\n2025-03-07\n\nMayor Lina Haddad reopened the Zelten bridge in Qarnabad on "
+           "Friday after two years of repairs.\n")
+name_bytes = st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"/", b"_").replace(b"\x00", b"_"))
+suffixes = st.sampled_from([b".txt", b".md", b".html", b".htm", b"", b".TXT", b".txt.bak", b"\xff.txt"])
+
+
+@settings(FUZZ, max_examples=12)
+@given(names=st.lists(st.tuples(name_bytes, suffixes), min_size=1, max_size=3))
+@example(names=[(b"bad\xff", b".txt")])
+@example(names=[(b"..", b".txt"), (b".hidden", b".md")])
+@example(names=[(b"\xed\xa0\x80", b".txt")])  # an encoded lone surrogate
+def test_any_corpus_file_name(tmp_path_factory, embedder, names):
+    """Whatever the files are called, building and asking either works (every quote verbatim) or
+    raises a QAError; names that cannot be read are skipped and named, never a crash."""
+    corpus = tmp_path_factory.mktemp("names")
+    written = 0
+    for stem, suffix in names:
+        path = os.path.join(os.fsencode(corpus), stem + suffix)
+        if stem in (b".", b"..") or os.path.exists(path):
+            continue
+        try:
+            with open(path, "wb") as f:
+                f.write(ARTICLE.encode())
+            written += 1
+        except OSError:  # the file system refuses the name (too long, ...): nothing to test
+            continue
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path_factory.mktemp("names-index"), embedder=embedder,
+                show_progress=False)
+    try:
+        report = bot.warm_up()
+    except qa.QAError as e:  # e.g. no readable article at all
+        assert str(e)
+        return
+    for skipped in report.skipped:
+        skipped.encode("utf-8")  # what is shown to the user is printable text
+    ans = ask_and_check(bot, "Who reopened the Zelten bridge?")
+    if ans is not None and not ans.abstained and written:
+        assert "Haddad" in ans.text
