@@ -30,7 +30,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -536,8 +536,18 @@ class ChatService:
                 uploads.append(up)
             report = None
             if any(u.outcome == "added" for u in uploads):
-                step(0.4, desc="Indexing the new articles")
+                import time
+
+                names = ", ".join(u.name for u in uploads if u.outcome == "added")
+                step(0.4, desc=f"Indexing {names}")
+                t = time.perf_counter()
                 report = self.bot.refresh()
+                took = time.perf_counter() - t
+                counts: dict[str, int] = {}
+                for c in self.bot.index.chunks:
+                    counts[c.source] = counts.get(c.source, 0) + 1
+                uploads = [replace(u, detail=f"{u.detail} — {_passages(counts.get(u.detail.split()[-1], 0))}, "
+                                   f"indexed in {took:.1f} s") if u.outcome == "added" else u for u in uploads]
             step(1.0, desc="Done")
         return uploads + refused, report
 
@@ -563,6 +573,10 @@ class ChatService:
         if dup is not None:
             return Upload(name, "duplicate", f"already in the corpus as {dup}"), None, b""
         return Upload(name, "added", ""), doc, path.read_bytes()
+
+
+def _passages(n: int) -> str:
+    return f"{n} passage{'' if n == 1 else 's'}"
 
 
 def _save(folder: Path, name: str, data: bytes) -> Path:

@@ -219,7 +219,7 @@ def test_status_endpoint(client):
 def test_uploaded_article_is_askable_at_once(client, server, tmp_path):
     before = client.predict(api_name="/status")["articles"]
     msg = upload(client, tmp_path, "qarnabad.txt", QARNABAD)
-    assert "Added" in msg and "uploads/qarnabad.txt" in msg
+    assert "Added" in msg and "uploads/qarnabad.txt — 1 passage, indexed in" in msg
     assert (server[2] / "uploads" / "qarnabad.txt").read_text() == QARNABAD
     assert client.predict(api_name="/status")["articles"] == before + 1
     d = client.predict("Who reopened the Zelten bridge in Qarnabad?", api_name="/ask_json")
