@@ -116,7 +116,6 @@ JS = r"""
       box.dispatchEvent(new Event("input", {bubbles: true}));
     }
   }, true);
-  const seen = new WeakSet();
   const name = () => {  // replies are named by their plain first line, not by their Markdown source
     document.querySelectorAll('#chat [data-testid="bot"], #chat [data-testid="user"]').forEach((el) => {
       const who = el.dataset.testid === "bot" ? "Reply" : "Question";
@@ -125,12 +124,15 @@ JS = r"""
       if (first && el.getAttribute("aria-label") !== label) el.setAttribute("aria-label", label);
     });
   };
+  let shown = "";
   new MutationObserver(() => {
     name();
     const msgs = document.querySelectorAll('#chat [data-testid="bot"]');
     const last = msgs[msgs.length - 1];
-    if (last && !seen.has(last) && last.textContent.trim()) {
-      seen.add(last);
+    const text = last ? last.textContent.trim() : "";
+    const key = msgs.length + "|" + text.slice(0, 120);
+    if (last && text && key !== shown) {  // a new reply: show it from its first line
+      shown = key;
       setTimeout(() => last.scrollIntoView({block: "start"}), 50);
     }
   }).observe(document.body, {childList: true, subtree: true});

@@ -408,3 +408,22 @@ def test_asking_goes_on_while_an_upload_is_indexed(tiny_corpus, tmp_path, embedd
     assert answered_during_upload, "the ask waited for the upload to be indexed"
     assert "12" in ans.text or "15" in ans.text or "Twelve" in ans.text
     assert service.bot.ask("How many rows of barley did the growers of field 10 plant?").text
+
+
+def test_articles_endpoint_lists_every_article(client):
+    rows = client.predict(api_name="/articles")
+    assert len(rows) >= 5
+    for r in rows:
+        assert set(r) >= {"source", "title", "date", "passages", "chars"} and r["passages"] >= 1
+    assert sum(r["passages"] for r in rows) == client.predict(api_name="/status")["chunks"]
+
+
+def test_an_unsure_answer_says_so_in_words():
+    quote = "Officials said the bridge may reopen in May."
+    c = qa.Citation("x.md", "Bridge", "2025-03-07", 0, len(quote), quote)
+    unsure = qa.Answer("When?", "May", False, quote, (c,), start=quote.index("May"), end=quote.index("May") + 3,
+                       score=0.2)
+    first = app.render_answer(unsure, {}).splitlines()[0]
+    assert first.startswith('<span class="qa-unsure" title="confidence 0.20') and "Likely:" in first
+    sure = qa.Answer("When?", "May", False, quote, (c,), start=unsure.start, end=unsure.end, score=0.9)
+    assert "Likely" not in app.render_answer(sure, {})

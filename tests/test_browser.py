@@ -301,3 +301,24 @@ def test_a_question_asked_during_an_upload_is_shown_and_answered(page, tmp_path)
     expect(page.locator("#upload_report")).to_contain_text("harvest.txt", timeout=120_000)
     tab(page, "Chat")
     expect(bot_messages(page).last).to_contain_text("can be asked about now", timeout=30_000)  # the chat notice
+
+
+def test_retry_and_undo_and_the_reply_is_shown_from_its_first_line(page):
+    from playwright.sync_api import expect
+
+    tab(page, "Chat")
+    page.click("#clear")
+    ask(page, "Who is the leader of Hayat Tahrir al-Sham?")
+    ask(page, "How many towns did the rebels capture?")
+    page.wait_for_function("""() => {  // the new reply's first line comes into view (not its source cards)
+      const msgs = document.querySelectorAll('#chat [data-testid="bot"]');
+      const top = msgs[msgs.length - 1].getBoundingClientRect().top;
+      const box = document.querySelector("#chat").getBoundingClientRect();
+      return top >= box.top - 1 && top <= box.bottom - 20;
+    }""", timeout=5000)
+    page.locator('#chat button[aria-label="Retry"]').last.click()
+    expect(bot_messages(page)).to_have_count(2)
+    expect(bot_messages(page).last).to_contain_text("[1]")  # answered again
+    page.locator('#chat button[aria-label="Undo"]').last.click()
+    expect(bot_messages(page)).to_have_count(1)
+    assert page.input_value("#question textarea") == "How many towns did the rebels capture?"  # back to edit
