@@ -23,10 +23,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import DEV, ROOT, build, clock, history, make_corpus, median, peak_rss_mb, percentile, report, timed
+from common import DEV, ROOT, build, clock, make_corpus, median, peak_rss_mb, percentile, report, timed
 
 from qa.embedding import _load_model
-from qa.evaluation import load_questions
+from qa.evaluation import history_of, load_questions
 
 IMPORT_PROBE = ("import sys, time; t = time.perf_counter(); import qa; t = time.perf_counter() - t; "
                 "print(t, *[m for m in ('torch', 'sentence_transformers', 'faiss', 'gradio') if m in sys.modules])")
@@ -50,7 +50,7 @@ def warm_latency(bot, rows: list[dict], rounds: int) -> dict:
     enc, emb, ask = [], [], []
     for rnd in range(rounds + 1):
         for row in rows:
-            q, h = row["question"], history(row)
+            q, h = row["question"], history_of(row)
             e = timed(model.encode, [q])[1]
             m = timed(bot.embedder.embed, [q])[1]
             a = timed(bot.ask, q, history=h)[1]

@@ -96,11 +96,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def history(row: dict) -> list[tuple[str, str]]:
-    """A dev.jsonl row's earlier turns as ``(question, answer)`` pairs, as ``QA.ask`` takes them."""
-    return [(h.get("question", ""), h.get("answer", "")) for h in row.get("history") or []]
-
-
 def build(corpus: Path, index_dir: Path):
     """A ``QA`` over ``corpus`` with its index built in ``index_dir``.
 

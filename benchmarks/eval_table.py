@@ -53,7 +53,7 @@ def curve(name: str, corpus: Path, index: Path, rows: list[dict], thresholds=Non
     (the best candidate's calibrated confidence against it)."""
     from dataclasses import replace
 
-    from qa.evaluation import _history
+    from qa.evaluation import history_of
 
     bot = QA(corpus=corpus, index_dir=index, show_progress=False)
     bot.warm_up()
@@ -61,7 +61,7 @@ def curve(name: str, corpus: Path, index: Path, rows: list[dict], thresholds=Non
     bot.answerer.calibration = replace(bot.answerer.calibration, threshold=0.0)
     got = []
     for r in rows:
-        a = bot.ask(r["question"], history=_history(r))
+        a = bot.ask(r["question"], history=history_of(r))
         got.append((bool(r.get("answers")), is_correct(a.text, r.get("answers") or []), a.score))
     bot.answerer.calibration = replace(bot.answerer.calibration, threshold=tuned)
     n_ans = sum(1 for g in got if g[0]) or 1

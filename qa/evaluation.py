@@ -103,8 +103,6 @@ def history_of(row: dict) -> list[tuple[str, str]]:
     return out
 
 
-_history = history_of  # the name benchmarks/eval_table.py imports
-
 
 def check_citations(ans: Answer, docs: dict, gold_sources: Iterable[str]) -> tuple[int, int]:
     """(citations, citations that are verbatim at their offsets and, if gold is given, from a gold source).
