@@ -133,7 +133,14 @@ JS = r"""
     const key = msgs.length + "|" + text.slice(0, 120);
     if (last && text && key !== shown) {  // a new reply: show it from its first line
       shown = key;
-      setTimeout(() => last.scrollIntoView({block: "start"}), 50);
+      setTimeout(() => {  // scroll the chat, not the page, to the reply's top
+        let box = last.parentElement;
+        while (box && !(box.scrollHeight > box.clientHeight && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+          box = box.parentElement;
+        }
+        if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+        else last.scrollIntoView({block: "nearest"});
+      }, 50);
     }
   }).observe(document.body, {childList: true, subtree: true});
 }

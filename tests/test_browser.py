@@ -213,7 +213,7 @@ def test_clear_then_click_an_example(page):
     page.get_by_text("Which group leads the rebel coalition?", exact=True).click()
     reply = wait_for_reply(page, 0)
     assert "Hayat Tahrir al-Sham" in reply.locator("p").first.inner_text()
-    reply.locator(".qa-sources summary").first.click()
+    assert reply.locator(".qa-sources details.qa-card-1 p").is_visible()  # card [1] open in the screenshot
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
@@ -237,7 +237,7 @@ def test_hostile_article_runs_nothing(page, tmp_path):
     path.write_text(HARBOUR)
     assert "Added" in upload(page, path)
     reply = ask(page, "Who opened the Ostrava harbour festival?")
-    reply.locator(".qa-sources summary").first.click()  # unfold the card with the article's text
+    assert reply.locator(".qa-sources details.qa-card-1 p").is_visible()  # card [1], with the article text, is open
     text = reply.inner_text()
     assert "Mira Kovacs" in text
     assert '<img src=x onerror="window.__pwned=1">' in text  # shown as text, not run
