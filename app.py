@@ -485,7 +485,7 @@ class ChatService:
     def status(self) -> dict:
         """``QA.status()`` with folder names instead of absolute paths (visitors see it)."""
         status = dict(self.bot.status())
-        for key in ("corpus", "index_dir"):
+        for key in ("corpus", "index_dir", "store"):
             if status.get(key):
                 status[key] = Path(status[key]).name
         return status
@@ -553,7 +553,7 @@ class ChatService:
                 report = self.bot.refresh()
                 took = time.perf_counter() - t
                 counts: dict[str, int] = {}
-                for c in self.bot.index.chunks:
+                for c in self.bot.index.chunks if self.bot.index is not None else ():  # None: a Milvus store
                     counts[c.source] = counts.get(c.source, 0) + 1
                 uploads = [replace(u, detail=f"{u.detail} — {_passages(counts.get(u.detail.split()[-1], 0))}, "
                                    f"indexed in {took:.1f} s") if u.outcome == "added" else u for u in uploads]

@@ -14,7 +14,7 @@ from .errors import QAError
 def _bot(args):
     from .pipeline import QA
 
-    return QA(corpus=args.corpus, index_dir=args.index, show_progress=not args.quiet)
+    return QA(corpus=args.corpus, index_dir=args.index, store=args.store, show_progress=not args.quiet)
 
 
 def _cmd_index(args) -> int:
@@ -24,7 +24,7 @@ def _cmd_index(args) -> int:
     what = ("rebuilt (" + report.reason + ")" if report.rebuilt else
             f"updated: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed"
             if report.changed_anything else "up to date")
-    print(f"index {st['index_dir']}: {st['articles']} articles, {st['chunks']} chunks, {what}; "
+    print(f"index {st.get('store', st['index_dir'])}: {st['articles']} articles, {st['chunks']} chunks, {what}; "
           f"{report.embedded_chunks} chunks embedded")
     for s in report.skipped:
         print(f"skipped {s}", file=sys.stderr)
@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", help="folder of .txt/.md/.html articles (default: seeds/)")
     common.add_argument("--index", help="index folder (default: index/)")
+    common.add_argument("--store", help="where chunks and vectors live: an index folder or faiss:///path (default), "
+                        "milvus:///path/qa.db (milvus-lite) or milvus://host:19530?collection=NAME (token in "
+                        "QA_MILVUS_TOKEN); env QA_STORE")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("index", parents=[common], help="build or update the index")

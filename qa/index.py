@@ -322,6 +322,26 @@ def _describe_changes(added, changed, removed) -> str:
                      for x, word in ((added, "added"), (changed, "changed"), (removed, "removed")) if x)
 
 
+def document_entry(d: Document) -> dict:
+    """What the manifest keeps of a document: its hash (staleness) and what a citation shows."""
+    return {"sha256": d.sha256, "title": d.title, "date": d.date}
+
+
+def make_manifest(embedder: Embedder, chunking: dict, documents: dict[str, dict], n_chunks: int,
+                  created_at: str | None = None) -> dict:
+    """A manifest (less the generation and file hashes ``IndexStore.write`` adds) for these documents."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": {"id": embedder.model_id, "dim": embedder.dim},
+        "chunking": chunking,
+        "documents": documents,
+        "n_chunks": n_chunks,
+        "created_at": created_at or now,
+        "updated_at": now,
+    }
+
+
 def sync_index(
     docs: list[Document], store: IndexStore, embedder: Embedder, settings: Settings, skipped: tuple[str, ...] = ()
 ) -> tuple[LoadedIndex, UpdateReport]:
@@ -382,16 +402,8 @@ def sync_index(
                 k += len(cs)
         vecs = np.vstack(blocks) if blocks else np.zeros((0, embedder.dim), dtype=np.float32)
         index = _flat_index(vecs, embedder.dim)
-        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "model": {"id": embedder.model_id, "dim": embedder.dim},
-            "chunking": settings_now,
-            "documents": {d.source: {"sha256": d.sha256, "title": d.title, "date": d.date} for d in docs},
-            "n_chunks": len(chunks),
-            "created_at": (old.manifest.get("created_at") if old else None) or now,
-            "updated_at": now,
-        }
+        manifest = make_manifest(embedder, settings_now, {d.source: document_entry(d) for d in docs}, len(chunks),
+                                 old.manifest.get("created_at") if old else None)
         manifest = store.write(manifest, chunks, index)
         report = UpdateReport(added=added if old else (), changed=changed, removed=removed, skipped=skipped,
                               embedded_chunks=len(to_embed), rebuilt=old is None, reason=reason)

@@ -14,11 +14,12 @@ from .conversation import resolve
 from .datatypes import Answer, Document, UpdateReport
 from .embedding import MiniLMEmbedder
 from .errors import QuestionError
-from .index import IndexStore, LoadedIndex, sync_index
+from .index import LoadedIndex
 from .question import analyse, validate
 from .reading import read_corpus
-from .retrieval import HybridRetriever
+from .retrieval import HybridRetriever, Retriever
 from .settings import Settings
+from .store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,10 @@ class QA:
     """Question answering over one folder of articles.
 
     Creating it is cheap; the first ``ask`` (or ``warm_up``) reads the corpus, loads or updates
-    the index in ``index_dir`` and loads the embedding model.
+    the store and loads the embedding model. ``store``: where chunks and vectors live (``qa.store``):
+    ``None`` or a folder is the FAISS index in ``index_dir``; ``milvus:///path/qa.db`` (milvus-lite) or
+    ``milvus://host:19530?collection=news`` a Milvus store, which does the hybrid search itself (the
+    corpus is still read whole: the answerer reads the articles).
 
     >>> bot = QA(corpus="seeds", index_dir="index")
     >>> bot.ask("Who leads the rebel coalition?").text  # doctest: +SKIP
@@ -35,17 +39,19 @@ class QA:
     """
 
     def __init__(self, corpus: str | Path | None = None, index_dir: str | Path | None = None,
-                 settings: Settings | None = None, embedder=None, **overrides) -> None:
+                 settings: Settings | None = None, embedder=None, *, store: str | Path | None = None,
+                 **overrides) -> None:
         base = settings or Settings.from_env()
-        over = {k: v for k, v in {"corpus": corpus, "index_dir": index_dir, **overrides}.items() if v is not None}
+        over = {k: v for k, v in {"corpus": corpus, "index_dir": index_dir, "store": store, **overrides}.items()
+                if v is not None}
         self.settings = base if not over else Settings.from_env(**{**base.__dict__, **over})
         self.embedder = embedder or MiniLMEmbedder()
-        self.store = IndexStore(self.settings.index_dir)
+        self.store: Store = open_store(self.settings.store or self.settings.index_dir, self.embedder, self.settings)
         self._lock = threading.RLock()
         self._ready = False
         self.docs: dict[str, Document] = {}
         self.index: LoadedIndex | None = None
-        self.retriever: HybridRetriever | None = None
+        self.retriever: HybridRetriever | Retriever | None = None
         self.answerer: Answerer | None = None
         self._state: tuple = ({}, None, None)
         self.last_update: UpdateReport | None = None
@@ -55,10 +61,10 @@ class QA:
         """Read the corpus and bring the index in step with it (incrementally). Safe to call again."""
         with self._lock:
             docs, skipped = read_corpus(self.settings.corpus)
-            index, report = sync_index(docs, self.store, self.embedder, self.settings, tuple(skipped))
+            report = self.store.sync(docs, tuple(skipped))
+            index = getattr(self.store, "loaded", None)  # the FAISS store's files in memory; None for Milvus
             by_source = {d.source: d for d in docs}
-            retriever = HybridRetriever(by_source, index.chunks, index.vectors, self.embedder,
-                                        candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+            retriever = self.store.retriever(by_source)
             answerer = self._make_answerer(by_source, retriever)
             self.embedder.warm_up()
             # swap the whole state at once: an ask running meanwhile sees the old or the new, never a mix
@@ -77,7 +83,7 @@ class QA:
                 if not self._ready:
                     self.warm_up()
 
-    def _make_answerer(self, docs: dict[str, Document], retriever: HybridRetriever) -> Answerer:
+    def _make_answerer(self, docs: dict[str, Document], retriever) -> Answerer:
         from .answering import ReaderAnswerer  # the model loads with the reader, not on `import qa`
         from .reader import Reader
 
@@ -88,11 +94,20 @@ class QA:
     def status(self) -> dict:
         """Articles, chunks and when the index was built, for a status panel."""
         self._ensure_ready()
+        skipped = list(self.last_update.skipped) if self.last_update else []
+        if self.index is None:  # a Milvus store: the engine counts
+            return {"corpus": str(self.settings.corpus), "index_dir": str(self.store.uri), "store": str(self.store.uri),
+                    "articles": len(self.docs), "chunks": self.store.count(), "indexed_at": None,
+                    "model": self.embedder.model_id, "skipped": skipped}
         m = self.index.manifest
         return {"corpus": str(self.settings.corpus), "index_dir": str(self.settings.index_dir),
                 "articles": len(self.docs), "chunks": len(self.index.chunks),
                 "indexed_at": m.get("updated_at"), "model": m.get("model", {}).get("id"),
-                "skipped": list(self.last_update.skipped) if self.last_update else []}
+                "skipped": skipped}
+
+    def close(self) -> None:
+        """Release the store (a Milvus connection; milvus-lite's .db opens in one process at a time)."""
+        self.store.close()
 
     # --- asking -------------------------------------------------------------------------------
     def ask(self, question: str, history=None, *, top_k: int | None = None) -> Answer:

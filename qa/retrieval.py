@@ -45,7 +45,12 @@ class HybridRetriever:
     def search(self, query: str, k: int) -> list[Passage]:
         if not self.chunks:
             return []
-        q = self.embedder.embed([query])
+        return self.search_by(query, self.embedder.embed([query]), k)
+
+    def search_by(self, query: str, q: np.ndarray, k: int) -> list[Passage]:
+        """``search`` with the query's embedding given (``q``: one row), as a store's hybrid search takes it."""
+        if not self.chunks:
+            return []
         sims, ids = self.vectors.search(q, min(self.candidates, len(self.chunks)))
         dense = [(int(i), float(s)) for i, s in zip(ids[0], sims[0], strict=False) if i >= 0]
         lexical = self.bm25.search(query, self.candidates)

@@ -39,6 +39,9 @@ class Settings:
     max_question_chars: int = 1000  # also the most characters read of each history question or answer
     max_history_turns: int = 10  # follow-ups are resolved against the last turns only
     reader_dir: Path | None = None  # the reader's weights folder; None: the ones shipped in the package
+    # where chunks and vectors live (qa.store): None is the FAISS index in index_dir; a milvus: URI a Milvus store.
+    # A FAISS URI given here becomes index_dir, so this holds only Milvus URIs.
+    store: str | None = None
     show_progress: bool = True
 
     @classmethod
@@ -51,11 +54,20 @@ class Settings:
                 s = replace(s, **{name: _env_int(var)})
         if os.environ.get("QA_READER"):
             s = replace(s, reader_dir=Path(os.environ["QA_READER"]))
+        if os.environ.get("QA_STORE"):
+            s = replace(s, store=os.environ["QA_STORE"])
         overrides = {k: v for k, v in overrides.items() if v is not None}
         for k in ("corpus", "index_dir", "reader_dir"):
             if k in overrides:
                 overrides[k] = Path(overrides[k])
-        return replace(s, **overrides)
+        s = replace(s, **overrides)
+        if s.store is not None:  # checked here, so a bad QA_STORE or --store is one line before anything runs
+            from .store import parse_store_uri  # the store module imports these settings
+
+            uri = parse_store_uri(s.store)
+            if uri.kind == "faiss":
+                s = replace(s, store=None, index_dir=uri.path)
+        return s
 
 
 def _env_int(var: str) -> int:

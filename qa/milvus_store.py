@@ -1,0 +1,276 @@
+"""The Milvus store: chunks in a Milvus collection, searched by the engine (dense HNSW + its own BM25, fused
+by its ``RRFRanker``). Imported only for a ``milvus:`` store: ``pip install 'qa[milvus]'``.
+
+Two collections per store, both named from the URI's ``collection``:
+
+    <collection>       one row per chunk: id (primary key), doc_id, source, title, date, start, end,
+                       n_tokens, text (analyzer 'standard', enable_match), dense (384-d, HNSW, inner
+                       product), sparse (BM25, made by the engine from text)
+    <collection>_docs  one row per document: doc_id (primary key), source, sha256: what an update
+                       compares with the corpus (a tiny vector field only because Milvus needs one)
+
+The chunk collection's properties record the embedding model, its dimension, the chunking settings and
+the store's format; opening it with another model or chunking is refused (vectors of two models are
+not comparable, and answers from them would be quietly wrong). A document's hash is written after its
+chunks and deleted after them, so a run stopped anywhere is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from .datatypes import Chunk, Document, Passage, UpdateReport
+from .embedding import Embedder
+from .errors import IndexStoreError
+from .index import chunking_settings
+from .settings import Settings
+from .store import TOKEN_ENV, StoreRetriever, StoreURI, _check_model, update_store
+
+log = logging.getLogger(__name__)
+
+FORMAT = "1"
+_MAX_TEXT = 65535  # Milvus's VARCHAR limit (bytes)
+_MAX_META = 2048
+_INSERT_BATCH = 1000
+# milvus-lite serves a .db from one in-process server shared by every client of the file in this process
+_lite_users: Counter[str] = Counter()
+_lite_lock = threading.Lock()
+
+
+def doc_id(source: str) -> str:
+    """A document's key: the hash of its file name (a filter on it needs no quoting of odd names).
+
+    >>> doc_id("a.txt")
+    '18b7cb099a9ea3f50ba899b5ba81e0d3'
+    """
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (titles are shown, never cited)."""
+    b = text.encode("utf-8", "surrogatepass")
+    return text if len(b) <= limit else b[:limit].decode("utf-8", "ignore")
+
+
+def _import():
+    try:
+        import pymilvus
+    except ImportError as e:
+        raise IndexStoreError("a milvus: store needs pymilvus (and milvus-lite for a .db file): "
+                              "pip install 'qa[milvus]'") from e
+    # milvus-lite implements no timestamp service: pymilvus warns on every read of the hashes, and its
+    # in-process server logs a traceback each time an index is created. Both are harmless noise to a user.
+    logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_lite_noise)
+    logging.getLogger("grpc._server").addFilter(_lite_noise)
+    return pymilvus
+
+
+def _lite_noise(record: logging.LogRecord) -> bool:
+    msg = record.getMessage()
+    return "mvccTs" not in msg and not msg.startswith("Exception calling application: Method not implemented")
+
+
+class MilvusStore:
+    """A ``Store`` in Milvus (a server or cluster) or milvus-lite (a local ``.db`` file, one process at a time).
+
+    Cheap to create; connects on first use. ``close`` releases the connection (milvus-lite's file lock).
+    """
+
+    def __init__(self, uri: StoreURI, embedder: Embedder, settings: Settings) -> None:
+        self.uri, self.embedder, self.settings = uri, embedder, settings
+        self.chunks_name, self.docs_name = uri.collection, f"{uri.collection}_docs"
+        self._client = None
+        self._lock = threading.Lock()
+
+    # --- connection and schema -----------------------------------------------------------------
+    @property
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                self._client = self._connect()
+                self._prepare()
+            return self._client
+
+    def _connect(self):
+        pymilvus = _import()
+        try:
+            if self.uri.path is not None:
+                self.uri.path.parent.mkdir(parents=True, exist_ok=True)
+                client = pymilvus.MilvusClient(str(self.uri.path))
+                with _lite_lock:
+                    _lite_users[str(self.uri.path.resolve())] += 1
+                return client
+            return pymilvus.MilvusClient(uri=self.uri.address, token=os.environ.get(TOKEN_ENV, ""))
+        except Exception as e:  # connection refused, a .db held by another process, a bad token, ...
+            raise IndexStoreError(f"cannot open the store {self.uri} ({type(e).__name__}: {str(e)[:200]}): "
+                                  f"start the server or check the URI{', and ' + TOKEN_ENV if self.uri.address else ''}"
+                                  "; a milvus-lite .db file opens in one process at a time") from e
+
+    def _expected(self) -> dict[str, str]:
+        return {"qa.format": FORMAT, "qa.model": self.embedder.model_id, "qa.dim": str(self.embedder.dim),
+                "qa.chunking": json.dumps(chunking_settings(self.settings, self.embedder), sort_keys=True)}
+
+    def _prepare(self) -> None:
+        """Create the collections if missing; refuse one made for another model, chunking or format."""
+        c = self._client
+        if not c.has_collection(self.chunks_name):
+            self._create_chunks()
+        if not c.has_collection(self.docs_name):
+            self._create_docs()
+        for name in (self.chunks_name, self.docs_name):
+            c.load_collection(name)  # a collection another process (or run) made starts released
+        props = c.describe_collection(self.chunks_name).get("properties", {}) or {}
+        expected = self._expected()
+        if "qa.model" not in props:
+            if c.query(self.chunks_name, filter="", output_fields=["count(*)"])[0]["count(*)"]:
+                raise IndexStoreError(f"the collection '{self.chunks_name}' of {self.uri} was not made by qa "
+                                      "(no model recorded): pass another ?collection=")
+            c.alter_collection_properties(self.chunks_name, properties=expected)  # a crash after create
+            return
+        dim = int(props["qa.dim"]) if str(props.get("qa.dim", "")).isdigit() else None
+        _check_model(self.uri, props.get("qa.model"), dim, self.embedder)
+        for key, what in (("qa.format", "store format"), ("qa.chunking", "chunking settings")):
+            if props.get(key) != expected[key]:
+                raise IndexStoreError(f"the store {self.uri} was built with other {what} ({props.get(key)}): "
+                                      "pass another ?collection= or drop this one to rebuild it")
+
+    def _create_chunks(self) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        c = self._client
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=80)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=40)
+        s.add_field("source", DataType.VARCHAR, max_length=_MAX_META * 2)
+        s.add_field("title", DataType.VARCHAR, max_length=_MAX_META)
+        s.add_field("date", DataType.VARCHAR, max_length=32)
+        s.add_field("start", DataType.INT64)
+        s.add_field("end", DataType.INT64)
+        s.add_field("n_tokens", DataType.INT64)
+        s.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True,
+                    analyzer_params={"type": "standard"}, enable_match=True)
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=self.embedder.dim)
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_function(Function(name="text_bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                output_field_names=["sparse"]))
+        ip = c.prepare_index_params()
+        ip.add_index("dense", index_type="HNSW", metric_type="IP", params={"M": 16, "efConstruction": 200})
+        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        ip.add_index("doc_id", index_type="INVERTED")
+        c.create_collection(self.chunks_name, schema=s, index_params=ip)
+        c.alter_collection_properties(self.chunks_name, properties=self._expected())
+
+    def _create_docs(self) -> None:
+        from pymilvus import DataType
+
+        c = self._client
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("doc_id", DataType.VARCHAR, is_primary=True, max_length=40)
+        s.add_field("source", DataType.VARCHAR, max_length=_MAX_META * 2)
+        s.add_field("sha256", DataType.VARCHAR, max_length=64)
+        s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+        ip = c.prepare_index_params()
+        ip.add_index("v", index_type="FLAT", metric_type="L2")
+        c.create_collection(self.docs_name, schema=s, index_params=ip)
+
+    # --- the Store calls -------------------------------------------------------------------------
+    def hashes(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        it = self.client.query_iterator(self.docs_name, batch_size=1000, filter="",
+                                        output_fields=["source", "sha256"])
+        try:
+            while rows := it.next():
+                out.update((r["source"], r["sha256"]) for r in rows)
+        finally:
+            it.close()
+        return out
+
+    def upsert(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        did, c = doc_id(doc.source), self.client
+        for ch in chunks:
+            if len(ch.text.encode("utf-8", "surrogatepass")) > _MAX_TEXT:
+                raise IndexStoreError(f"a chunk of '{doc.source}' is over {_MAX_TEXT} bytes: lower chunk_tokens")
+        c.delete(self.chunks_name, filter=f'doc_id == "{did}"')
+        rows = [{"id": f"{did}:{ch.start}:{ch.end}", "doc_id": did, "source": doc.source,
+                 "title": _cut(doc.title, _MAX_META), "date": doc.date or "", "start": ch.start, "end": ch.end,
+                 "n_tokens": ch.n_tokens, "text": ch.text, "dense": v.tolist()}
+                for ch, v in zip(chunks, np.asarray(vectors, dtype=np.float32), strict=True)]
+        for i in range(0, len(rows), _INSERT_BATCH):
+            c.insert(self.chunks_name, rows[i : i + _INSERT_BATCH])
+        # the hash last: a run stopped before this line redoes the document
+        c.upsert(self.docs_name, [{"doc_id": did, "source": doc.source, "sha256": doc.sha256, "v": [0.0, 0.0]}])
+
+    def delete(self, source: str) -> None:
+        did, c = doc_id(source), self.client
+        c.delete(self.chunks_name, filter=f'doc_id == "{did}"')
+        c.delete(self.docs_name, ids=[did])  # the hash last, as in upsert
+
+    def flush(self) -> None:
+        for name in (self.chunks_name, self.docs_name):
+            self.client.flush(name)
+
+    def search(self, query: str, vector: np.ndarray, k: int) -> list[Passage]:
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        n = self.settings.candidates
+        q = np.asarray(vector, dtype=np.float32).reshape(-1)
+        dense = AnnSearchRequest(data=[q.tolist()], anns_field="dense",
+                                 param={"metric_type": "IP", "params": {"ef": max(64, n)}}, limit=n)
+        sparse = AnnSearchRequest(data=[query], anns_field="sparse", param={"metric_type": "BM25"}, limit=n)
+        hits = self.client.hybrid_search(self.chunks_name, [dense, sparse], ranker=RRFRanker(self.settings.rrf_k),
+                                         limit=k, output_fields=["source", "title", "date", "start", "end", "text"])
+        out = []
+        for h in hits[0] if hits else ():
+            e = h["entity"]
+            out.append(Passage(source=e["source"], title=e["title"], date=e["date"] or None, start=int(e["start"]),
+                               end=int(e["end"]), text=e["text"], score=float(h["distance"])))
+        return out
+
+    def count(self) -> int:
+        return int(self.client.query(self.chunks_name, filter="", output_fields=["count(*)"])[0]["count(*)"])
+
+    def chunk_texts(self) -> list[str]:
+        """Every stored chunk's text (for the answerer's term weights; the corpus is read whole meanwhile)."""
+        out: list[str] = []
+        it = self.client.query_iterator(self.chunks_name, batch_size=1000, filter="", output_fields=["text"])
+        try:
+            while rows := it.next():
+                out.extend(r["text"] for r in rows)
+        finally:
+            it.close()
+        return out
+
+    def sync(self, docs: list[Document], skipped: tuple[str, ...] = ()) -> UpdateReport:
+        return update_store(self, docs, self.embedder, self.settings, skipped)
+
+    def retriever(self, docs: dict[str, Document]) -> StoreRetriever:
+        return StoreRetriever(self, docs, self.embedder, self.chunk_texts())
+
+    def close(self) -> None:
+        """Disconnect; for milvus-lite, stop this process's server of the .db file when no other store of the
+        process uses it (its file lock goes with it, so another process can open the file)."""
+        with self._lock:
+            if self._client is None:
+                return
+            self._client.close()
+            self._client = None
+            if self.uri.path is None:
+                return
+            key = str(self.uri.path.resolve())
+            with _lite_lock:
+                _lite_users[key] -= 1
+                last = _lite_users[key] <= 0
+            if last:
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(key)
