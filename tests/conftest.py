@@ -9,6 +9,7 @@ import pytest
 
 import qa
 from qa.embedding import MiniLMEmbedder
+from tests.milvus_server import milvus_server  # noqa: F401  (one server per test session)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
