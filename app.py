@@ -552,11 +552,17 @@ class ChatService:
                 t = time.perf_counter()
                 report = self.bot.refresh()
                 took = time.perf_counter() - t
-                counts: dict[str, int] = {}
-                for c in self.bot.index.chunks if self.bot.index is not None else ():  # None: a Milvus store
-                    counts[c.source] = counts.get(c.source, 0) + 1
-                uploads = [replace(u, detail=f"{u.detail} — {_passages(counts.get(u.detail.split()[-1], 0))}, "
-                                   f"indexed in {took:.1f} s") if u.outcome == "added" else u for u in uploads]
+                counts: dict[str, int] | None = None
+                if self.bot.index is not None:  # the FAISS index in memory (a Milvus store counts in the engine)
+                    counts = {}
+                    for c in self.bot.index.chunks:
+                        counts[c.source] = counts.get(c.source, 0) + 1
+
+                def done(u: Upload) -> Upload:
+                    n = f"{_passages(counts.get(u.detail.split()[-1], 0))}, " if counts is not None else ""
+                    return replace(u, detail=f"{u.detail} — {n}indexed in {took:.1f} s")
+
+                uploads = [done(u) if u.outcome == "added" else u for u in uploads]
             step(1.0, desc="Done")
         return uploads + refused, report
 
