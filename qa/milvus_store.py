@@ -1,11 +1,16 @@
 """The Milvus store: chunks in a Milvus collection, searched by the engine (dense HNSW + its own BM25, fused
 by its ``RRFRanker``). Imported only for a ``milvus:`` store: ``pip install 'qa[milvus]'``.
 
+A server older than 2.5 (e.g. the standalone 2.3.5 of the ``milvus`` wheel) has no BM25 function, sparse
+vectors or ``hybrid_search``: there the collection is made without the sparse field and searched by the
+dense vector alone (``Passage.score`` is its inner product), and ``search_mode`` says lexical search is off.
+A collection keeps the mode it was made with (read back from its fields on open).
+
 Two collections per store, both named from the URI's ``collection``:
 
     <collection>       one row per chunk: id (primary key), doc_id, source, title, date, start, end,
                        n_tokens, text (analyzer 'standard', enable_match), dense (384-d, HNSW, inner
-                       product), sparse (BM25, made by the engine from text)
+                       product), sparse (BM25, made by the engine from text; not on a server < 2.5)
     <collection>_docs  one row per document: doc_id (primary key), source, sha256: what an update
                        compares with the corpus (a tiny vector field only because Milvus needs one)
 
@@ -21,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -40,6 +46,12 @@ FORMAT = "1"
 _MAX_TEXT = 65535  # Milvus's VARCHAR limit (bytes)
 _MAX_META = 2048
 _INSERT_BATCH = 1000
+# BM25 functions, sparse vectors and hybrid_search arrived in Milvus 2.5; an older server drops the function
+# at create time (then every insert fails) and answers hybrid_search with UNIMPLEMENTED
+_HYBRID_SINCE = (2, 5)
+# a server's default (Bounded) reads lag writes by seconds: another process's update, or our own delete,
+# would not be seen by the next query
+_CONSISTENCY = "Strong"
 # milvus-lite serves a .db from one in-process server shared by every client of the file in this process
 _lite_users: Counter[str] = Counter()
 _lite_lock = threading.Lock()
@@ -73,6 +85,17 @@ def _import():
     return pymilvus
 
 
+def server_has_hybrid(version: str) -> bool:
+    """Whether a Milvus server of ``version`` (as ``get_server_version`` says it) does BM25 + hybrid search;
+    an unreadable version is taken to be a current one.
+
+    >>> server_has_hybrid("v2.3.5-lite"), server_has_hybrid("v2.5.4"), server_has_hybrid("2.6.0"), server_has_hybrid("?")
+    (False, True, True, True)
+    """
+    m = re.match(r"v?(\d+)\.(\d+)", version.strip())
+    return m is None or (int(m[1]), int(m[2])) >= _HYBRID_SINCE
+
+
 def _lite_noise(record: logging.LogRecord) -> bool:
     msg = record.getMessage()
     return "mvccTs" not in msg and not msg.startswith("Exception calling application: Method not implemented")
@@ -89,6 +112,7 @@ class MilvusStore:
         self.chunks_name, self.docs_name = uri.collection, f"{uri.collection}_docs"
         self._client = None
         self._lock = threading.Lock()
+        self.hybrid = True  # set on connect: False where the server (or the collection) has no BM25
 
     # --- connection and schema -----------------------------------------------------------------
     @property
@@ -114,6 +138,14 @@ class MilvusStore:
                                   f"start the server or check the URI{', and ' + TOKEN_ENV if self.uri.address else ''}"
                                   "; a milvus-lite .db file opens in one process at a time") from e
 
+    @property
+    def search_mode(self) -> str:
+        """How ``search`` ranks, for ``QA.status()``: engine hybrid, or dense only on a server < 2.5."""
+        self.client  # noqa: B018 (connecting decides the mode)
+        if self.hybrid:
+            return "hybrid: dense + BM25, fused by the engine's RRF"
+        return "dense only: Milvus < 2.5 has no BM25, lexical search is off on this server"
+
     def _expected(self) -> dict[str, str]:
         return {"qa.format": FORMAT, "qa.model": self.embedder.model_id, "qa.dim": str(self.embedder.dim),
                 "qa.chunking": json.dumps(chunking_settings(self.settings, self.embedder), sort_keys=True)}
@@ -121,8 +153,14 @@ class MilvusStore:
     def _prepare(self) -> None:
         """Create the collections if missing; refuse one made for another model, chunking or format."""
         c = self._client
-        if not c.has_collection(self.chunks_name):
+        if c.has_collection(self.chunks_name):  # the mode it was made with, whatever the server is now
+            self.hybrid = any(f["name"] == "sparse" for f in c.describe_collection(self.chunks_name)["fields"])
+        else:
+            self.hybrid = self.uri.path is not None or server_has_hybrid(c.get_server_version())
             self._create_chunks()
+        if not self.hybrid:
+            log.warning("store %s: Milvus < 2.5 has no BM25 or hybrid search: dense search only (lexical search is "
+                        "off; a 2.5+ server or milvus-lite does both)", self.uri)
         if not c.has_collection(self.docs_name):
             self._create_docs()
         for name in (self.chunks_name, self.docs_name):
@@ -142,6 +180,9 @@ class MilvusStore:
                 raise IndexStoreError(f"the store {self.uri} was built with other {what} ({props.get(key)}): "
                                       "pass another ?collection= or drop this one to rebuild it")
 
+    def _create_kw(self) -> dict:
+        return {} if self.uri.path is not None else {"consistency_level": _CONSISTENCY}
+
     def _create_chunks(self) -> None:
         from pymilvus import DataType, Function, FunctionType
 
@@ -155,17 +196,21 @@ class MilvusStore:
         s.add_field("start", DataType.INT64)
         s.add_field("end", DataType.INT64)
         s.add_field("n_tokens", DataType.INT64)
-        s.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True,
-                    analyzer_params={"type": "standard"}, enable_match=True)
-        s.add_field("dense", DataType.FLOAT_VECTOR, dim=self.embedder.dim)
-        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-        s.add_function(Function(name="text_bm25", function_type=FunctionType.BM25, input_field_names=["text"],
-                                output_field_names=["sparse"]))
         ip = c.prepare_index_params()
         ip.add_index("dense", index_type="HNSW", metric_type="IP", params={"M": 16, "efConstruction": 200})
-        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        ip.add_index("doc_id", index_type="INVERTED")
-        c.create_collection(self.chunks_name, schema=s, index_params=ip)
+        if self.hybrid:
+            s.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True,
+                        analyzer_params={"type": "standard"}, enable_match=True)
+        else:  # no analyzers before 2.5
+            s.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT)
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=self.embedder.dim)
+        if self.hybrid:
+            s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            s.add_function(Function(name="text_bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                    output_field_names=["sparse"]))
+            ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            ip.add_index("doc_id", index_type="INVERTED")  # before 2.5 a VARCHAR takes only a Trie: scanned instead
+        c.create_collection(self.chunks_name, schema=s, index_params=ip, **self._create_kw())
         c.alter_collection_properties(self.chunks_name, properties=self._expected())
 
     def _create_docs(self) -> None:
@@ -179,7 +224,7 @@ class MilvusStore:
         s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
         ip = c.prepare_index_params()
         ip.add_index("v", index_type="FLAT", metric_type="L2")
-        c.create_collection(self.docs_name, schema=s, index_params=ip)
+        c.create_collection(self.docs_name, schema=s, index_params=ip, **self._create_kw())
 
     # --- the Store calls -------------------------------------------------------------------------
     def hashes(self) -> dict[str, str]:
@@ -220,15 +265,21 @@ class MilvusStore:
             self.client.flush(name)
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Passage]:
+        """The engine's hybrid search; on a server < 2.5 the dense search alone (score: inner product)."""
         from pymilvus import AnnSearchRequest, RRFRanker
 
-        n = self.settings.candidates
+        n, c = self.settings.candidates, self.client
         q = np.asarray(vector, dtype=np.float32).reshape(-1)
-        dense = AnnSearchRequest(data=[q.tolist()], anns_field="dense",
-                                 param={"metric_type": "IP", "params": {"ef": max(64, n)}}, limit=n)
-        sparse = AnnSearchRequest(data=[query], anns_field="sparse", param={"metric_type": "BM25"}, limit=n)
-        hits = self.client.hybrid_search(self.chunks_name, [dense, sparse], ranker=RRFRanker(self.settings.rrf_k),
-                                         limit=k, output_fields=["source", "title", "date", "start", "end", "text"])
+        dense_param = {"metric_type": "IP", "params": {"ef": max(64, n)}}
+        fields = ["source", "title", "date", "start", "end", "text"]
+        if not self.hybrid:
+            hits = c.search(self.chunks_name, data=[q.tolist()], anns_field="dense", limit=k,
+                            search_params=dense_param, output_fields=fields)
+        else:
+            dense = AnnSearchRequest(data=[q.tolist()], anns_field="dense", param=dense_param, limit=n)
+            sparse = AnnSearchRequest(data=[query], anns_field="sparse", param={"metric_type": "BM25"}, limit=n)
+            hits = c.hybrid_search(self.chunks_name, [dense, sparse], ranker=RRFRanker(self.settings.rrf_k),
+                                   limit=k, output_fields=fields)
         out = []
         for h in hits[0] if hits else ():
             e = h["entity"]

@@ -98,7 +98,8 @@ class QA:
         if self.index is None:  # a Milvus store: the engine counts
             return {"corpus": str(self.settings.corpus), "index_dir": str(self.store.uri), "store": str(self.store.uri),
                     "articles": len(self.docs), "chunks": self.store.count(), "indexed_at": None,
-                    "model": self.embedder.model_id, "skipped": skipped}
+                    "model": self.embedder.model_id, "skipped": skipped,
+                    "search": getattr(self.store, "search_mode", "")}
         m = self.index.manifest
         return {"corpus": str(self.settings.corpus), "index_dir": str(self.settings.index_dir),
                 "articles": len(self.docs), "chunks": len(self.index.chunks),
