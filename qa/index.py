@@ -271,7 +271,7 @@ class IndexStore:
                 p.unlink(missing_ok=True)
 
 
-def _flat_index(vecs: np.ndarray, dim: int):
+def flat_index(vecs: np.ndarray, dim: int):
     import faiss
 
     idx = faiss.IndexFlatIP(dim)
@@ -401,7 +401,7 @@ def sync_index(
                 blocks.append(new_vecs[k : k + len(cs)])
                 k += len(cs)
         vecs = np.vstack(blocks) if blocks else np.zeros((0, embedder.dim), dtype=np.float32)
-        index = _flat_index(vecs, embedder.dim)
+        index = flat_index(vecs, embedder.dim)
         manifest = make_manifest(embedder, settings_now, {d.source: document_entry(d) for d in docs}, len(chunks),
                                  old.manifest.get("created_at") if old else None)
         manifest = store.write(manifest, chunks, index)

@@ -32,9 +32,9 @@ from .index import (
     CorruptIndex,
     IndexStore,
     LoadedIndex,
-    _flat_index,
     chunking_settings,
     document_entry,
+    flat_index,
     make_manifest,
     sync_index,
 )
@@ -317,7 +317,7 @@ class FaissStore:
             rows, vecs, documents = self._rows
             chunking = chunking_settings(self.settings, self.embedder)
             created = self.loaded.manifest.get("created_at") if self.loaded else None
-            index = _flat_index(vecs, self.embedder.dim)
+            index = flat_index(vecs, self.embedder.dim)
             with self.files.lock(why="writing"):
                 manifest = self.files.write(make_manifest(self.embedder, chunking, documents, len(rows), created),
                                             rows, index)
@@ -328,7 +328,7 @@ class FaissStore:
             if self._search is None:
                 rows, vecs, documents = self._state()
                 meta = {s: Document(s, "", d.get("title", ""), d.get("date")) for s, d in documents.items()}
-                self._search = HybridRetriever(meta, rows, _flat_index(vecs, self.embedder.dim), self.embedder,
+                self._search = HybridRetriever(meta, rows, flat_index(vecs, self.embedder.dim), self.embedder,
                                                candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
             retriever = self._search
         return retriever.search_by(query, np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
