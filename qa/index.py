@@ -272,6 +272,8 @@ class IndexStore:
 
 
 def flat_index(vecs: np.ndarray, dim: int):
+    """An exact inner-product FAISS index of ``vecs`` (normalized, so inner product = cosine); exact
+    search is fast enough at this scale and needs no training."""
     import faiss
 
     idx = faiss.IndexFlatIP(dim)
