@@ -894,6 +894,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="port (env QA_PORT; default %(default)s)")
     p.add_argument("--corpus", help="folder of articles (env QA_CORPUS; default seeds/)")
     p.add_argument("--index", help="index folder (env QA_INDEX; default index/)")
+    p.add_argument("--store", help="where chunks and vectors live instead of --index: milvus:///path/qa.db or "
+                                   "milvus://host:19530?collection=news (env QA_STORE; see README, Scaling out)")
     p.add_argument("--allowed-host", action="append", default=[h for h in os.environ.get(
         "QA_ALLOWED_HOSTS", "").split(",") if h], metavar="NAME",
                    help="another host name visitors use to reach the page (repeatable; env QA_ALLOWED_HOSTS, "
@@ -906,7 +908,7 @@ def main(argv: list[str] | None = None) -> None:
     for noisy in ("httpx", "faiss.loader"):  # gradio's start-up self-checks; faiss's CPU probing
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        serve(qa.QA(corpus=args.corpus, index_dir=args.index), args.host, args.port,
+        serve(qa.QA(corpus=args.corpus, index_dir=args.index, store=args.store), args.host, args.port,
               extra_hosts=args.allowed_host, auth=parse_auth(args.auth))
     except qa.QAError as e:
         raise SystemExit(f"error: {e}") from None

@@ -427,3 +427,9 @@ def test_an_unsure_answer_says_so_in_words():
     assert first.startswith('<span class="qa-unsure" title="confidence 0.20') and "Likely:" in first
     sure = qa.Answer("When?", "May", False, quote, (c,), start=unsure.start, end=unsure.end, score=0.9)
     assert "Likely" not in app.render_answer(sure, {})
+
+
+def test_app_refuses_a_bad_store_in_one_line(tmp_path):
+    with pytest.raises(SystemExit) as e:
+        app.main(["--corpus", str(SEEDS), "--store", "ftp://example.org/x", "--port", str(free_port())])
+    assert str(e.value).startswith("error: store") and "milvus:///" in str(e.value) and "\n" not in str(e.value)
