@@ -182,8 +182,8 @@ def reported(iso: str | None) -> str:
 def highlight(text: str, start: int, end: int, tag: str = "mark") -> str:
     """``text`` escaped, with ``text[start:end]`` wrapped in ``<tag>``.
 
-    >>> highlight("Rebels took <b>Hama</b>.", 12, 23)
-    'Rebels took <mark>&lt;b&gt;Hama&lt;/b&gt;</mark>.'
+    >>> highlight("Rebels took <b>Velmora</b>.", 12, 26)
+    'Rebels took <mark>&lt;b&gt;Velmora&lt;/b&gt;</mark>.'
     """
     if not 0 <= start < end <= len(text):
         return esc(text)
@@ -391,8 +391,8 @@ def safe_name(name: str) -> str:
     """A file name that stays in the folder it is saved to: the last path part, in plain ASCII
     letters, digits, ``.``, ``_`` and ``-``, no leading dot, at most ~100 characters.
 
-    >>> safe_name("../../x.txt"), safe_name("..\\\\evil\\\\.bashrc.md"), safe_name("Rebels take Hama!.HTML")
-    ('x.txt', 'bashrc.md', 'Rebels_take_Hama.html')
+    >>> safe_name("../../x.txt"), safe_name("..\\\\evil\\\\.bashrc.md"), safe_name("Rebels take Velmora!.HTML")
+    ('x.txt', 'bashrc.md', 'Rebels_take_Velmora.html')
     """
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
     base = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", base))
@@ -789,9 +789,9 @@ def for_answerer(display: list[dict]) -> list[dict]:
     """The chat as the answerer reads history: the questions as typed, each reply's first line as
     plain text (the answer, without markup or citation markers).
 
-    >>> for_answerer([{"role": "user", "content": "Who leads &quot;HTS&quot;?"},
-    ...               {"role": "assistant", "content": '**Jawlani** <a class="qa-cite" href="#source-1">[1]</a>\\n\\n> quote'}])
-    [{'role': 'user', 'content': 'Who leads "HTS"?'}, {'role': 'assistant', 'content': 'Jawlani'}]
+    >>> for_answerer([{"role": "user", "content": "Who leads &quot;JNW&quot;?"},
+    ...               {"role": "assistant", "content": '**Haddadi** <a class="qa-cite" href="#source-1">[1]</a>\\n\\n> quote'}])
+    [{'role': 'user', 'content': 'Who leads "JNW"?'}, {'role': 'assistant', 'content': 'Haddadi'}]
     """
     out = []
     for m in display:

@@ -6,9 +6,9 @@ A follow-up refers back in three ways, each resolved by what it asks for (pure f
   (an organisation, a place, a named thing; never a person), "they/them/their" a **group** (a plural, or
   an organisation) — ``resolve_pronouns``;
 * an event: "When was that?", "Where did it happen?", "Why?" ask about what the previous question asked,
-  with its answer filled in ("Which town did the rebels capture?" + "Hama" -> "When did the rebels
-  capture Hama?") — ``event_question``;
-* ellipsis: "What about Iran's?", "And Idlib?" put a new name into the previous question — ``swap_in``.
+  with its answer filled in ("Which town did the rebels capture?" + "Velmora" -> "When did the rebels
+  capture Velmora?") — ``event_question``;
+* ellipsis: "What about Ostria's?", "And Qarnabad?" put a new name into the previous question — ``swap_in``.
 
 What each earlier mention is comes from the conversation itself: an answer is what its question asked
 for (``qa.question.analyse``: the answer to "who" is a person, to "which group" an organisation, to
@@ -130,7 +130,7 @@ class Mention:
     plural: bool = False
     start: int = -1
     end: int = -1
-    possessive: bool = False  # written "Turkey's" in its question
+    possessive: bool = False  # written "Norland's" in its question
 
 
 @dataclass(frozen=True)
@@ -150,12 +150,12 @@ general brigadier major captain lieutenant sergeant admiral marshal commander pr
 chancellor secretary senator governor mayor bishop archbishop cardinal pope imam ayatollah rabbi reverend judge
 justice chairman chairwoman ceo spokesman spokeswoman spokesperson foreign prime vice deputy defence defense
 interior finance state chief""".split())
-_FAMILY = frozenset("wife husband son daughter father mother brother sister".split())  # "Assad's wife": a person
+_FAMILY = frozenset("wife husband son daughter father mother brother sister".split())  # "Brandl's wife": a person
 _CONNECTORS = r"(?:of|al|el|bin|ibn|de|del|della|di|da|du|la|le|van|von|der|den|ter|y|and)"
 _CAP = r"(?:(?:al|el|ad|as|an|ar|at)-)?[A-Z][\w’'\-]*(?:\.[A-Z]\w*)*"
 _NAME = re.compile(rf"{_CAP}(?:\s+(?:{_CONNECTORS}\s+)*{_CAP})*")
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|i|ic)$")
-_COMPOUND_ADJECTIVE = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Kurdish-led", "Turkey-backed"
+_COMPOUND_ADJECTIVE = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Velmoran-led", "Norland-backed"
 _PLACE_PREPOSITIONS = frozenset("in at near into from across toward towards around outside inside".split())
 _DETERMINERS = frozenset("the a an this that these those which what whose".split())
 _PLURAL_NP = re.compile(r"\b(?:the|these|those|their)\s+((?:[\w-]+\s+){0,2}?[a-z][\w-]*[^s\W']s)\b")
@@ -173,9 +173,9 @@ def name_kind(name: str) -> tuple[str, bool]:
     """The kind a name's own words say, and whether they say it: an acronym or an organisation noun in it
     is an organisation, a place noun a place, a leading title a person; otherwise ``('', False)``.
 
-    >>> name_kind("Syrian Democratic Forces"), name_kind("HTS"), name_kind("Foreign Minister Hakan Fidan")
+    >>> name_kind("Northern Defence Forces"), name_kind("JNW"), name_kind("Foreign Minister Lina Haddad")
     (('org', True), ('org', True), ('person', True))
-    >>> name_kind("Kuweires Military Airport"), name_kind("Hakan Fidan")
+    >>> name_kind("Zelten Military Airport"), name_kind("Lina Haddad")
     (('place', True), ('', False))
     """
     words = name.replace("’", "'").split()
@@ -193,7 +193,7 @@ def name_kind(name: str) -> tuple[str, bool]:
 
 
 def _strip_title(name: str) -> str:
-    """"Iranian Foreign Minister Abbas Araghchi" -> "Abbas Araghchi": leading titles (and a demonym before
+    """"Ostrian Foreign Minister Piet Varga" -> "Piet Varga": leading titles (and a demonym before
     them) go; a name without a title comes back as it is."""
     words = name.split()
     cut = 0
@@ -224,22 +224,22 @@ these those if as after before during since while among according tell give name
 def question_mentions(question: str) -> list[Mention]:
     """The names of a question with what the words around them say they are, in order.
 
-    A name with a title before it ("spokesperson Maria Zakharova") is a person; one followed by a person
-    noun ("Turkey's foreign minister", "Hayat Tahrir al-Sham leader") or after "leader of" is not; one after
+    A name with a title before it ("spokesperson Mira Kovacs") is a person; one followed by a person
+    noun ("Norland's foreign minister", "Jabhat Nur al-Wadi leader") or after "leader of" is not; one after
     "in"/"near"/"from" is a place. A single demonym before a noun ("Iraqi minister") is no mention.
 
-    >>> [(m.text, m.kind) for m in question_mentions("Which Iraqi minister did Turkey's foreign minister call?")]
-    [('Turkey', 'thing')]
-    >>> [(m.text, m.kind) for m in question_mentions("Who is the leader of Hayat Tahrir al-Sham?")]
-    [('Hayat Tahrir al-Sham', 'thing')]
+    >>> [(m.text, m.kind) for m in question_mentions("Which Ostrian minister did Norland's foreign minister call?")]
+    [('Norland', 'thing')]
+    >>> [(m.text, m.kind) for m in question_mentions("Who is the leader of Jabhat Nur al-Wadi?")]
+    [('Jabhat Nur al-Wadi', 'thing')]
     """
     out: list[Mention] = []
     for m in _NAME.finditer(question):
         spans = [(w.start() + m.start(), w.end() + m.start()) for w in re.finditer(r"\S+", m.group())]
         while spans and question[slice(*spans[0])].lower() in _NOT_NAME_START:
-            spans = spans[1:]  # "Which Saudi", "Did Iran": the question's first word is no name
+            spans = spans[1:]  # "Which Ostrian", "Did Norland": the question's first word is no name
         while spans and (not question[spans[0][0]].isupper() or _COMPOUND_ADJECTIVE.match(question[slice(*spans[0])])):
-            spans = spans[1:]  # a connector left at the start, or "Kurdish-led" before the name
+            spans = spans[1:]  # a connector left at the start, or "Velmoran-led" before the name
         if not spans:
             continue
         start, end = spans[0][0], spans[-1][1]
@@ -265,11 +265,11 @@ def question_mentions(question: str) -> list[Mention]:
         elif not kind:
             prev = before[-1] if before else ""
             owned = next((i for i, w in enumerate(after[:3]) if w.islower() and stem(w) in _PERSON_STEMS), None)
-            if prev and stem(prev) in _TITLE_STEMS:  # "spokesperson Maria Zakharova"
+            if prev and stem(prev) in _TITLE_STEMS:  # "spokesperson Mira Kovacs"
                 kind, sure = PERSON, True
             elif owned is not None and after[owned] not in _FAMILY and after[:owned] == lower_after[:owned] and \
                     not any(w in STOPWORDS for w in after[:owned]):
-                kind, sure = THING, True  # "Turkey's foreign minister", "Hayat Tahrir al-Sham leader"
+                kind, sure = THING, True  # "Norland's foreign minister", "Jabhat Nur al-Wadi leader"
             elif prev == "of" and len(before) > 1 and stem(before[-2]) in _PERSON_STEMS:
                 kind, sure = THING, True  # "the leader of X"
             elif prev in _PLACE_PREPOSITIONS:
@@ -290,8 +290,8 @@ def stated_answer(reply: str) -> str:
     phrase that is no label ("**Sources**:"), markup and citation markers removed. A reply that states a
     sentence instead (a decline, a warning) states no answer.
 
-    >>> stated_answer('<span class="x">Likely:</span> **Abu Mohammed Al Jawlani** <a href="#">[1]</a>')
-    'Abu Mohammed Al Jawlani'
+    >>> stated_answer('<span class="x">Likely:</span> **Abu Karim Al Haddadi** <a href="#">[1]</a>')
+    'Abu Karim Al Haddadi'
     >>> stated_answer("**The articles don't seem to say.** I looked for a person's name ...")
     ''
     """
@@ -334,9 +334,9 @@ def fits(m: Mention, wanted: str, strict: bool = True) -> bool:
     Strictly: a person is no "it", a thing no "he", one name no "they" unless an organisation. Loosely
     (when nothing fits strictly): anything whose own words do not say otherwise.
 
-    >>> fits(Mention("Hama", PLACE), "thing"), fits(Mention("Hama", PLACE), "person")
+    >>> fits(Mention("Velmora", PLACE), "thing"), fits(Mention("Velmora", PLACE), "person")
     (True, False)
-    >>> fits(Mention("the rebels", THING, plural=True), "group"), fits(Mention("Hama", PLACE), "group")
+    >>> fits(Mention("the rebels", THING, plural=True), "group"), fits(Mention("Velmora", PLACE), "group")
     (True, False)
     """
     if not strict:
@@ -361,7 +361,7 @@ def pick(wanted: str, context: list[Context]) -> Mention | None:
 
 def _bound_here(question: str, at: int, wanted: str) -> bool:
     """Does a name earlier in the question itself, after its wh-phrase, give the pronoun at ``at`` its
-    referent ("What did Hakan Fidan say he would do?")?"""
+    referent ("What did Lina Haddad say he would do?")?"""
     start = after_wh_phrase(question)
     if wanted == PERSON and any(stem(w) in _PERSON_STEMS for w in re.findall(r"\b[a-z]+\b", question[start:at])):
         return True  # "What did the minister say he would do?"
@@ -379,11 +379,11 @@ def resolve_pronouns(question: str, context: list[Context]) -> tuple[str, tuple[
     the class refer to that one, a reflexive ("itself") to its clause. Returns the question and the
     ``(class, mention)`` pairs used.
 
-    >>> ctx = [Context("Which group leads the coalition?", "HTS", "org", (), (Mention("HTS", ORG, True),)),
-    ...        Context("Who leads HTS?", "Abu Mohammed Al Jawlani", "person", (),
-    ...                (Mention("Abu Mohammed Al Jawlani", PERSON), Mention("HTS", ORG, True)))]
+    >>> ctx = [Context("Which group leads the coalition?", "JNW", "org", (), (Mention("JNW", ORG, True),)),
+    ...        Context("Who leads JNW?", "Abu Karim Al Haddadi", "person", (),
+    ...                (Mention("Abu Karim Al Haddadi", PERSON), Mention("JNW", ORG, True)))]
     >>> resolve_pronouns("What has he vowed to do with its fighters?", ctx)[0]
-    "What has Abu Mohammed Al Jawlani vowed to do with HTS's fighters?"
+    "What has Abu Karim Al Haddadi vowed to do with JNW's fighters?"
     """
     done: dict[str, Mention | None] = {}
     out, last = [], 0
@@ -415,9 +415,9 @@ def resolve_demonstratives(question: str, context: list[Context]) -> str:
     conversation, where the demonstrative follows a verb's auxiliary or a preposition, or ends the question
     ("the town that state media named" is left alone).
 
-    >>> resolve_demonstratives("How far is that city from the coast?", [Context("Which city fell?", "Hama",
-    ...     "place", (), (Mention("Hama", PLACE),))])
-    'How far is Hama from the coast?'
+    >>> resolve_demonstratives("How far is that city from the coast?", [Context("Which city fell?", "Velmora",
+    ...     "place", (), (Mention("Velmora", PLACE),))])
+    'How far is Velmora from the coast?'
     """
     def sub(m: re.Match) -> str:
         before = (m.group(1) or "").lower()
@@ -472,8 +472,8 @@ def _split_question(question: str) -> tuple[list[str], list[str], str, list[str]
 
 
 def _filler(wh_phrase: list[str], answer: str, kind: str) -> str:
-    """What the answer says in the previous question's gap: "Hama"; "four towns" for "how many towns";
-    "in Idlib" for "where"; the asked-for noun alone when there was no answer."""
+    """What the answer says in the previous question's gap: "Velmora"; "four towns" for "how many towns";
+    "in Qarnabad" for "where"; the asked-for noun alone when there was no answer."""
     wh = wh_phrase[0].lower()
     head = [w for w in wh_phrase[1:] if w.lower() not in ("many", "much", "far", "long")]
     if kind == "reason" or (not answer and wh in ("who", "whom", "when", "where", "why")):
@@ -488,7 +488,7 @@ def _filler(wh_phrase: list[str], answer: str, kind: str) -> str:
 
 
 def _starts_subject(word: str) -> bool:
-    """Does ``word`` start a noun phrase ("the rebels", "Hakan Fidan", "they") rather than a verb ("killed")?"""
+    """Does ``word`` start a noun phrase ("the rebels", "Lina Haddad", "they") rather than a verb ("killed")?"""
     return word[:1].isupper() or word[:1].isdigit() or word.lower() in _SUBJECT_STARTS
 
 
@@ -500,12 +500,12 @@ def event_question(question: str, context: list[Context]) -> str | None:
     """"When was that?", "Where did it happen?", "Why?" after a question: the previous question with its
     answer in its gap, asked with the new wh-words; ``None`` for any other question.
 
-    >>> event_question("When was that?", [Context("Which town did the rebels capture?", "Hama", "place", (), ())])
-    'When did the rebels capture Hama?'
-    >>> event_question("Where did that happen?", [Context("Who was killed by a drone?", "Pourhashemi", "person", (), ())])
-    'Where was Pourhashemi killed by a drone?'
-    >>> event_question("When was that?", [Context("Which city witnessed a crackdown?", "Hama", "place", (), ())])
-    'When was it that Hama witnessed a crackdown?'
+    >>> event_question("When was that?", [Context("Which town did the rebels capture?", "Velmora", "place", (), ())])
+    'When did the rebels capture Velmora?'
+    >>> event_question("Where did that happen?", [Context("Who was killed by a drone?", "Strand", "person", (), ())])
+    'Where was Strand killed by a drone?'
+    >>> event_question("When was that?", [Context("Which city witnessed a crackdown?", "Velmora", "place", (), ())])
+    'When was it that Velmora witnessed a crackdown?'
     """
     if not context:
         return None
@@ -529,7 +529,7 @@ def event_question(question: str, context: list[Context]) -> str | None:
     _, p_wh, p_aux, p_rest = parts
     fill = _filler(p_wh, prev.answer, prev.kind)
     if p_aux and p_rest and not _starts_subject(p_rest[0]) and p_wh[0].lower() in ("who", "which", "what", "how"):
-        body = [fill, *p_rest]  # the wh-phrase was the subject: "Which town was captured" -> "Hama was captured"
+        body = [fill, *p_rest]  # the wh-phrase was the subject: "Which town was captured" -> "Velmora was captured"
     elif p_aux:  # the answer goes where the object was: before a trailing prepositional phrase, else last
         at = next((i for i, w in enumerate(p_rest) if i >= 2 and w.lower() in _INSERT_BEFORE and i + 1 < len(p_rest)),
                   len(p_rest))
@@ -544,7 +544,7 @@ def event_question(question: str, context: list[Context]) -> str | None:
     return f"{new_lead} {p_aux} {clause}?" if p_aux else f"{new_lead} was it that {clause}?"
 
 
-# --- "What about Iran's?": a new name in the previous question ------------------------------------------
+# --- "What about Ostria's?": a new name in the previous question ------------------------------------------
 
 _ELLIPSIS = re.compile(r"^(?:(?:and|but)\s+)?(?:(?:what|how)\s+about|and|but)\s+(?P<x>[^?]{1,80}?)\s*\??\s*$", re.I)
 
@@ -553,9 +553,9 @@ def swap_in(question: str, context: list[Context]) -> str | None:
     """"What about X?" / "And X?" after a question: the previous question with X in place of one of its
     names (a possessive one for "X's", else one of X's kind, else the first); ``None`` for any other question.
 
-    >>> swap_in("What about Iran's?", [Context("Who is Turkey's foreign minister?", "Hakan Fidan", "person", (),
-    ...         tuple(question_mentions("Who is Turkey's foreign minister?")))])
-    "Who is Iran's foreign minister?"
+    >>> swap_in("What about Ostria's?", [Context("Who is Norland's foreign minister?", "Lina Haddad", "person", (),
+    ...         tuple(question_mentions("Who is Norland's foreign minister?")))])
+    "Who is Ostria's foreign minister?"
     """
     m = _ELLIPSIS.match(question.strip())
     if not m or not context:
@@ -620,8 +620,8 @@ def resolve(question: str, history: object, *, max_turns: int = 10, max_chars: i
 
     >>> resolve("What has he vowed to do?", [("Who leads the group?", "Ahmad Al Rifai")])
     'What has Ahmad Al Rifai vowed to do?'
-    >>> resolve("Who leads it?", [("Which group took the town?", "Hayat Tahrir al-Sham")])
-    'Who leads Hayat Tahrir al-Sham?'
+    >>> resolve("Who leads it?", [("Which group took the town?", "Jabhat Nur al-Wadi")])
+    'Who leads Jabhat Nur al-Wadi?'
     """
     turns = normalize_history(history, max_turns=max_turns, max_chars=max_chars)
     if not turns:

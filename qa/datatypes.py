@@ -68,7 +68,7 @@ class Answer:
     sentence it comes from; ``start``/``end`` are the span's offsets in the first cited document.
     ``alternatives`` are different answers that other sources give to the same question.
     ``question`` is the question as the user asked it; ``standalone`` the follow-up as it was understood
-    when the conversation had to fill it in ("What has Abu Mohammed Al Jawlani vowed to do?" for "What
+    when the conversation had to fill it in ("What has Abu Karim Al Haddadi vowed to do?" for "What
     has he vowed to do?"), ``''`` when the question stood alone.
     """
 

@@ -67,7 +67,7 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (384-d, window of 256 word pieces). Cheap to create; loads on first use.
 
     >>> e = MiniLMEmbedder()
-    >>> e.embed(["Rebels advanced on Hama."]).shape
+    >>> e.embed(["Rebels advanced on Velmora."]).shape
     (1, 384)
     """
 

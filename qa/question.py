@@ -135,7 +135,7 @@ _ENGLISH_WORDS = STOPWORDS - _SHARED_WORDS
 def in_another_language(question: str) -> bool:
     """Is a Latin-script question written in another language? Its function words say so: those of
     Spanish, French, German, Portuguese, Italian or Dutch (lower-case words, so names like "Tour de
-    France" or "Die Welt" count little) outnumber the English ones, at least two of them, a foreign
+    France" or "Der Spiegel" count little) outnumber the English ones, at least two of them, a foreign
     question word opening it or "¿"/"¡" counting as one more.
 
     >>> in_another_language("Qui dirige les rebelles ?"), in_another_language("Who won the Tour de France in 1998?")
@@ -143,7 +143,7 @@ def in_another_language(question: str) -> bool:
     """
     words = re.findall(r"[^\W\d_][\w'’-]*", question)
     lowered = [w.lower() for w in words]
-    # capitalized words are names ("Die Welt", "La Paz"), except the first
+    # capitalized words are names ("Der Spiegel", "La Paz"), except the first
     foreign = sum(1 for i, (w, low) in enumerate(zip(words, lowered, strict=True))
                   if low in _FOREIGN_WORDS and (i == 0 or not w[0].isupper()))
     foreign += bool(lowered) and lowered[0] in _FOREIGN_OPENERS

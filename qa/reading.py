@@ -91,7 +91,7 @@ def is_metadata_line(line: str) -> bool:
 
     >>> is_metadata_line("World | December 4, 2024, Wednesday // 14:45| views"), is_metadata_line("December 4, 2024")
     (True, True)
-    >>> is_metadata_line("Rebels reach Hama on December 4, 2024 after a week of fighting")
+    >>> is_metadata_line("Rebels reach Velmora on December 4, 2024 after a week of fighting")
     False
     """
     dated = parse_date(line) is not None
@@ -234,8 +234,8 @@ def read_html(raw: str) -> tuple[str, str, str | None]:
     article in (a one-paragraph page), pages lxml cannot parse whole and pages of more than
     ``MAX_ELEMENTS`` elements keep their whole text, stripped of tags by ``strip_tags``.
 
-    >>> read_html('<html><head><title>Rebels take Hama</title></head><body><p>Rebels took the town.</p></body></html>')
-    ('Rebels took the town.', 'Rebels take Hama', None)
+    >>> read_html('<html><head><title>Rebels take Velmora</title></head><body><p>Rebels took the town.</p></body></html>')
+    ('Rebels took the town.', 'Rebels take Velmora', None)
     """
     if not _PAGE_ROOT.search(raw):  # a fragment: trafilatura expects a page
         raw = f"<html><body><article>{raw}</article></body></html>"

@@ -21,9 +21,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     or at a line break, unless the break only wraps a long line of running text (``_wrapped``).
     Leading/trailing whitespace is not part of a span.
 
-    >>> t = "Mr. Al Assad spoke. Rebels took 4 towns!\\nHeadline"
+    >>> t = "Mr. Al Brandl spoke. Rebels took 4 towns!\\nHeadline"
     >>> [t[a:b] for a, b in split_sentences(t)]
-    ['Mr. Al Assad spoke.', 'Rebels took 4 towns!', 'Headline']
+    ['Mr. Al Brandl spoke.', 'Rebels took 4 towns!', 'Headline']
     >>> w = "Acme said on Monday it had offered to buy Bolt for 41 dlrs a share in\\ncash. Shares rose."
     >>> len(split_sentences(w))  # a hard-wrapped line is not a sentence end
     2

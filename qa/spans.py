@@ -175,8 +175,8 @@ def acronym(span: str) -> str:
     """The initials of a name's capitalized words, a particle's word by the part after its hyphen
     (``''`` for fewer than two): what a news report abbreviates the name to.
 
-    >>> acronym("Hayat Tahrir al-Sham"), acronym("Syrian Democratic Forces"), acronym("the rebels")
-    ('HTS', 'SDF', '')
+    >>> acronym("Jabhat Nur al-Wadi"), acronym("Northern Defence Forces"), acronym("the rebels")
+    ('JNW', 'NDF', '')
     """
     letters = []
     for word in span.split():
@@ -191,14 +191,14 @@ _EXPANSION_Q = re.compile(r"\b(stands?|stood|short|abbreviat\w*|acronym|full nam
 
 def repeats_question(span: str, question: str) -> bool:
     """Whether ``span`` only repeats what the question already names: all its content words are in
-    the question, or the question holds its acronym ("Hayat Tahrir al-Sham", "Kurdish-led Syrian
-    Democratic Forces" for "Who leads the SDF?") unless it asks what the acronym stands for.
+    the question, or the question holds its acronym ("Jabhat Nur al-Wadi", "Velmoran-led Northern
+    Defence Forces" for "Who leads the NDF?") unless it asks what the acronym stands for.
 
-    >>> repeats_question("Hayat Tahrir al-Sham", "Who leads HTS?"), repeats_question("the rebels", "Who are the rebels?")
+    >>> repeats_question("Jabhat Nur al-Wadi", "Who leads JNW?"), repeats_question("the rebels", "Who are the rebels?")
     (True, True)
-    >>> repeats_question("Kurdish-led Syrian Democratic Forces", "Who leads the SDF?")
+    >>> repeats_question("Velmoran-led Northern Defence Forces", "Who leads the NDF?")
     True
-    >>> repeats_question("Abu Mohammed al-Jawlani", "Who leads HTS?"), repeats_question("Syrian Democratic Forces", "What does SDF stand for?")
+    >>> repeats_question("Abu Karim al-Haddadi", "Who leads JNW?"), repeats_question("Northern Defence Forces", "What does NDF stand for?")
     (False, False)
     """
     words = content_words(span)

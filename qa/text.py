@@ -42,8 +42,8 @@ def stem(word: str) -> str:
     """A light suffix stripper so that 'cities'/'city', 'dropping'/'drop', 'took'/'take' meet;
     pure and crude (the same function runs on questions and articles, so it only has to agree).
 
-    >>> [stem(w) for w in ("cities", "dropping", "retook", "captured", "capture", "Syria's")]
-    ['city', 'drop', 'retak', 'captur', 'captur', 'syria']
+    >>> [stem(w) for w in ("cities", "dropping", "retook", "captured", "capture", "Norland's")]
+    ['city', 'drop', 'retak', 'captur', 'captur', 'norland']
     """
     w = word.lower()
     if w.endswith(("'s", "’s")):
@@ -84,8 +84,8 @@ def terms(text: str) -> list[str]:
 def content_words(text: str) -> frozenset[str]:
     """Lowercased words of ``text`` that are not stopwords (to tell a span that repeats the question).
 
-    >>> sorted(content_words("The rebels took Aleppo"))
-    ['aleppo', 'rebels', 'took']
+    >>> sorted(content_words("The rebels took Qarnabad"))
+    ['qarnabad', 'rebels', 'took']
     """
     return frozenset(w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS)
 
