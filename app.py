@@ -28,7 +28,9 @@ import re
 import stat
 import tempfile
 import threading
+import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -318,8 +320,7 @@ HINT = ("Questions that work ask for a fact an article states: who, what, where,
 def understood(ans: qa.Answer) -> list[str]:
     """A follow-up's "Understood as: ..." line (and a blank one), or nothing for a question that
     stood alone."""
-    standalone = getattr(ans, "standalone", "")
-    return [f'<span class="qa-understood">Understood as: {esc(standalone)}</span>', ""] if standalone else []
+    return [f'<span class="qa-understood">Understood as: {esc(ans.standalone)}</span>', ""] if ans.standalone else []
 
 
 def render_abstention(ans: qa.Answer, shown: int = 3) -> str:
@@ -492,19 +493,20 @@ class ChatService:
 
     def articles(self) -> list[dict]:
         """Every article of the corpus: source, title, date, passages indexed, characters."""
-        bot = self.bot
-        bot.status()  # warmed up
-        docs, index = bot.docs, bot.index
-        counts: dict[str, int] = {}
-        for c in index.chunks if index is not None else ():
-            counts[c.source] = counts.get(c.source, 0) + 1
+        self.bot.status()  # warmed up
+        docs, counts = self.bot.docs, self._passage_counts() or {}
         return [{"source": d.source, "title": d.title, "date": d.date, "passages": counts.get(d.source, 0),
                  "chars": len(d.text)} for d in docs.values()]
 
+    def _passage_counts(self) -> dict[str, int] | None:
+        """Passages indexed per article, from the FAISS index in memory; None for a Milvus store (the
+        engine holds them)."""
+        if self.bot.index is None:
+            return None
+        return dict(Counter(c.source for c in self.bot.index.chunks))
+
     def _take(self, n: int) -> int:
         """How many of ``n`` new files the hourly limit still lets in (and count them)."""
-        import time
-
         now = time.monotonic()
         self._received = [t for t in self._received if now - t < 3600]
         room = max(0, self.max_files_per_hour - len(self._received))
@@ -545,18 +547,12 @@ class ChatService:
                 uploads.append(up)
             report = None
             if any(u.outcome == "added" for u in uploads):
-                import time
-
                 names = ", ".join(u.name for u in uploads if u.outcome == "added")
                 step(0.4, desc=f"Indexing {names}")
                 t = time.perf_counter()
                 report = self.bot.refresh()
                 took = time.perf_counter() - t
-                counts: dict[str, int] | None = None
-                if self.bot.index is not None:  # the FAISS index in memory (a Milvus store counts in the engine)
-                    counts = {}
-                    for c in self.bot.index.chunks:
-                        counts[c.source] = counts.get(c.source, 0) + 1
+                counts = self._passage_counts()
 
                 def done(u: Upload) -> Upload:
                     n = f"{_passages(counts.get(u.detail.split()[-1], 0))}, " if counts is not None else ""

@@ -375,11 +375,10 @@ class ReaderAnswerer:
         q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
         texts = [collapse_whitespace(docs[w.source].text[a:b]) for w, _s, a, b in raw]
         # an answer names something the question does not already name
-        keep = [not repeats_question(t, question.text) for t in texts]
-        raw = [x for x, k in zip(raw, keep, strict=True) if k]
-        texts = [t for t, k in zip(texts, keep, strict=True) if k]
-        if not raw:
+        kept = [(x, t) for x, t in zip(raw, texts, strict=True) if not repeats_question(t, question.text)]
+        if not kept:
             return []
+        raw, texts = [x for x, _ in kept], [t for _, t in kept]
         out = []
         for (w, s, a, b), text in zip(raw, texts, strict=True):
             words = content_words(text)
