@@ -24,7 +24,7 @@ def _cmd_index(args) -> int:
     what = ("rebuilt (" + report.reason + ")" if report.rebuilt else
             f"updated: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed"
             if report.changed_anything else "up to date")
-    print(f"index {st.get('store', st['index_dir'])}: {st['articles']} articles, {st['chunks']} chunks, {what}; "
+    print(f"index {st['index_dir']}: {st['articles']} articles, {st['chunks']} chunks, {what}; "
           f"{report.embedded_chunks} chunks embedded")
     for s in report.skipped:
         print(f"skipped {s}", file=sys.stderr)

@@ -226,7 +226,7 @@ def question_mentions(question: str) -> list[Mention]:
 
     A name with a title before it ("spokesperson Mira Kovacs") is a person; one followed by a person
     noun ("Norland's foreign minister", "Jabhat Nur al-Wadi leader") or after "leader of" is not; one after
-    "in"/"near"/"from" is a place. A single demonym before a noun ("Iraqi minister") is no mention.
+    "in"/"near"/"from" is a place. A single demonym before a noun ("Ostrian minister") is no mention.
 
     >>> [(m.text, m.kind) for m in question_mentions("Which Ostrian minister did Norland's foreign minister call?")]
     [('Norland', 'thing')]
@@ -257,7 +257,7 @@ def question_mentions(question: str) -> list[Mention]:
         if single and not possessive and after and after[0].islower() and after[0] not in STOPWORDS | AUXILIARIES:
             if _DEMONYM.search(text) or (before and before[-1] in _DETERMINERS and
                                          stem(after[0]) in _PERSON_STEMS | _ORG_STEMS | _PLACE_STEMS):
-                continue  # "Iraqi minister", "the German government": a modifier
+                continue  # "Ostrian minister", "the Norland government": a modifier
         kind, sure = name_kind(text)
         if kind == PERSON:
             text = _strip_title(text)

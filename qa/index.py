@@ -147,6 +147,12 @@ def chunking_settings(settings: Settings, embedder: Embedder) -> dict:
     }
 
 
+def chunk_for(doc: Document, settings: Settings, embedder: Embedder) -> list[Chunk]:
+    """``doc``'s chunks under ``settings`` (what ``chunking_settings`` records), each fitting ``embedder``."""
+    return chunk_document(doc, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens,
+                          fits=embedder.fits)
+
+
 class IndexStore:
     """Reads and atomically writes one index directory."""
 
@@ -309,9 +315,8 @@ def _reusable(store: IndexStore, docs: list[Document], embedder: Embedder,
     return old, ""
 
 
-def _changes(old: LoadedIndex | None, docs: list[Document]) -> tuple[tuple[str, ...], ...]:
-    """``(added, changed, removed)`` sources between the index and the corpus."""
-    old_hashes = old.doc_hashes if old else {}
+def changes(old_hashes: dict[str, str], docs: list[Document]) -> tuple[tuple[str, ...], ...]:
+    """``(added, changed, removed)`` sources between a store's document hashes and the corpus."""
     new_hashes = {d.source: d.sha256 for d in docs}
     return (tuple(s for s in new_hashes if s not in old_hashes),
             tuple(s for s in new_hashes if s in old_hashes and old_hashes[s] != new_hashes[s]),
@@ -357,15 +362,15 @@ def sync_index(
     settings_now = chunking_settings(settings, embedder)
     with store.lock(shared=True):
         old, reason = _reusable(store, docs, embedder, settings_now)
-        changes = _changes(old, docs)
-        if old is not None and not any(changes):
+        pending = changes(old.doc_hashes if old else {}, docs)
+        if old is not None and not any(pending):
             return old, UpdateReport(skipped=skipped)
-    with store.lock(why=f"updating ({reason if old is None else _describe_changes(*changes)})"):
+    with store.lock(why=f"updating ({reason if old is None else _describe_changes(*pending)})"):
         # read again: another process may have brought it up to date meanwhile
         old, reason = _reusable(store, docs, embedder, settings_now)
         if reason.startswith(DAMAGED):
             log.warning("index in %s is damaged (%s); rebuilding it", store.path, reason[len(DAMAGED) + 2 :])
-        added, changed, removed = _changes(old, docs)
+        added, changed, removed = changes(old.doc_hashes if old else {}, docs)
         if old is not None and not (added or changed or removed):
             return old, UpdateReport(skipped=skipped)
 
@@ -375,15 +380,13 @@ def sync_index(
         if old is not None:
             for i, c in enumerate(old.chunks):
                 old_rows.setdefault(c.source, []).append(i)
-        fits = embedder.fits
         plan: list[tuple[Document, list[Chunk] | None]] = []
         to_embed: list[Chunk] = []
         for d in docs:
             if old is not None and old_hashes.get(d.source) == d.sha256:
                 plan.append((d, None))
             else:
-                cs = chunk_document(d, max_tokens=settings.chunk_tokens,
-                                    overlap_tokens=settings.chunk_overlap_tokens, fits=fits)
+                cs = chunk_for(d, settings, embedder)
                 plan.append((d, cs))
                 to_embed.extend(cs)
         if to_embed:

@@ -33,7 +33,6 @@ union bank brigade regiment unit team club firm body institution observatory""".
 DATE_NOUNS = frozenset("year date day month time week decade century season".split())
 AUXILIARIES = frozenset("""is are was were did does do has have had can could will would should may might
 must shall""".split())
-_AUX = AUXILIARIES
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
@@ -135,7 +134,7 @@ _ENGLISH_WORDS = STOPWORDS - _SHARED_WORDS
 def in_another_language(question: str) -> bool:
     """Is a Latin-script question written in another language? Its function words say so: those of
     Spanish, French, German, Portuguese, Italian or Dutch (lower-case words, so names like "Tour de
-    France" or "Der Spiegel" count little) outnumber the English ones, at least two of them, a foreign
+    France" or "Der Morgen" count little) outnumber the English ones, at least two of them, a foreign
     question word opening it or "¿"/"¡" counting as one more.
 
     >>> in_another_language("Qui dirige les rebelles ?"), in_another_language("Who won the Tour de France in 1998?")
@@ -143,7 +142,7 @@ def in_another_language(question: str) -> bool:
     """
     words = re.findall(r"[^\W\d_][\w'’-]*", question)
     lowered = [w.lower() for w in words]
-    # capitalized words are names ("Der Spiegel", "La Paz"), except the first
+    # capitalized words are names ("Der Morgen", "La Paz"), except the first
     foreign = sum(1 for i, (w, low) in enumerate(zip(words, lowered, strict=True))
                   if low in _FOREIGN_WORDS and (i == 0 or not w[0].isupper()))
     foreign += bool(lowered) and lowered[0] in _FOREIGN_OPENERS
@@ -156,7 +155,7 @@ def _head_phrase(words: list[str], i: int) -> list[str]:
     """Words after the wh-word at ``i`` up to the first auxiliary verb: "which military airport did"."""
     out = []
     for w in words[i + 1 : i + 6]:
-        if w in _AUX or w in ("of", "in", "on", "to", "from", "for", "with", "that"):
+        if w in AUXILIARIES or w in ("of", "in", "on", "to", "from", "for", "with", "that"):
             break
         out.append(w)
     return out
@@ -195,7 +194,7 @@ def analyse(text: str) -> Question:
             rest = rest[1:] if rest and rest[0] == "of" else rest
         for w in rest[:4]:
             w = w.strip("?,.")
-            if w in _AUX or w in STOPWORDS:
+            if w in AUXILIARIES or w in STOPWORDS:
                 break
             focus.append(w)
     elif _DATE_Q.match(tail):

@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from .chunking import chunk_document
 from .datatypes import Chunk, Document, Passage, UpdateReport
 from .embedding import Embedder
 from .errors import IndexStoreError, QAError
@@ -32,6 +31,8 @@ from .index import (
     CorruptIndex,
     IndexStore,
     LoadedIndex,
+    changes,
+    chunk_for,
     chunking_settings,
     document_entry,
     flat_index,
@@ -177,10 +178,7 @@ def update_store(store: Store, docs: list[Document], embedder: Embedder, setting
     (``upsert``), so a rerun redoes exactly the documents whose chunks did not all arrive.
     """
     old = store.hashes()
-    new = {d.source: d.sha256 for d in docs}
-    added = tuple(s for s in new if s not in old)
-    changed = tuple(s for s in new if s in old and old[s] != new[s])
-    removed = tuple(s for s in old if s not in new)
+    added, changed, removed = changes(old, docs)
     for source in removed:
         store.delete(source)
     todo = [d for d in docs if old.get(d.source) != d.sha256]
@@ -197,8 +195,7 @@ def update_store(store: Store, docs: list[Document], embedder: Embedder, setting
         return len(texts)
 
     for d in todo:
-        cs = chunk_document(d, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-                            fits=embedder.fits)
+        cs = chunk_for(d, settings, embedder)
         batch.append((d, cs))
         if sum(len(x) for _, x in batch) >= batch_chunks:
             embedded += write(batch)
