@@ -30,7 +30,6 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -460,7 +459,8 @@ class ChatService:
         """The answer and the documents it refers to (for rendering)."""
         with self._ask_turns:
             ans = self.bot.ask(question, history=history, top_k=top_k)
-        return ans, self.bot.docs
+            cited = {c.source for a in (ans, *ans.alternatives) for c in a.citations}
+            return ans, self.bot.documents(cited)
 
     def reply(self, question: str, history=None, top_k: int | None = None) -> str:
         """The chat reply in Markdown; a question that cannot be answered gets a friendly message."""
@@ -492,18 +492,8 @@ class ChatService:
         return status
 
     def articles(self) -> list[dict]:
-        """Every article of the corpus: source, title, date, passages indexed, characters."""
-        self.bot.status()  # warmed up
-        docs, counts = self.bot.docs, self._passage_counts() or {}
-        return [{"source": d.source, "title": d.title, "date": d.date, "passages": counts.get(d.source, 0),
-                 "chars": len(d.text)} for d in docs.values()]
-
-    def _passage_counts(self) -> dict[str, int] | None:
-        """Passages indexed per article, from the FAISS index in memory; None for a Milvus store (the
-        engine holds them)."""
-        if self.bot.index is None:
-            return None
-        return dict(Counter(c.source for c in self.bot.index.chunks))
+        """The articles (at most 10,000 of an archive): source, title, date, passages indexed, characters."""
+        return self.bot.articles()
 
     def _take(self, n: int) -> int:
         """How many of ``n`` new files the hourly limit still lets in (and count them)."""
@@ -530,9 +520,7 @@ class ChatService:
             refused += [Upload(safe_name(p.name), "rejected", f"the server takes {self.max_files_per_hour} files an "
                                "hour: try again later") for p in paths[allowed:]]
             paths = paths[:allowed]
-            if not self.bot.docs:  # not warmed up yet
-                self.bot.warm_up()
-            known = list(self.bot.docs.values())
+            known: list[qa.Document] = []  # this upload's articles (the corpus's are checked by the QA)
             for i, path in enumerate(paths):
                 step(i / max(1, len(paths)) * 0.3, desc=f"Checking {path.name}")
                 up, doc, data = self._check(path, known)
@@ -552,10 +540,12 @@ class ChatService:
                 t = time.perf_counter()
                 report = self.bot.refresh()
                 took = time.perf_counter() - t
-                counts = self._passage_counts()
+                added = [u.detail.split()[-1] for u in uploads if u.outcome == "added"]
+                counts = {a["source"]: a["passages"] for a in self.bot.articles(sources=added)}
 
                 def done(u: Upload) -> Upload:
-                    n = f"{_passages(counts.get(u.detail.split()[-1], 0))}, " if counts is not None else ""
+                    n = counts.get(u.detail.split()[-1])
+                    n = f"{_passages(n)}, " if n is not None else ""
                     return replace(u, detail=f"{u.detail} — {n}indexed in {took:.1f} s")
 
                 uploads = [done(u) if u.outcome == "added" else u for u in uploads]
@@ -580,7 +570,7 @@ class ChatService:
         doc, why = read_file(path, source=f"{UPLOADS}/{name}")
         if doc is None:
             return Upload(name, "rejected", f"not readable as an article: {why}"), None, b""
-        dup = find_duplicate(doc, known)
+        dup = find_duplicate(doc, known) or self.bot.find_duplicate(doc)
         if dup is not None:
             return Upload(name, "duplicate", f"already in the corpus as {dup}"), None, b""
         return Upload(name, "added", ""), doc, path.read_bytes()
@@ -681,7 +671,8 @@ def build_app(service: ChatService):
         """The viewer for a ``{"source", "start", "end"}`` request sent by a source card's link."""
         try:
             r = json.loads(request or "{}")
-            doc = service.bot.docs.get(str(r.get("source")))
+            source = str(r.get("source"))
+            doc = service.bot.documents([source]).get(source)
             start, end = int(r.get("start", 0)), int(r.get("end", 0))
         except (ValueError, TypeError, AttributeError):
             return gr.skip(), gr.skip()
@@ -692,7 +683,7 @@ def build_app(service: ChatService):
             source = rows.iloc[evt.index[0], 2] if hasattr(rows, "iloc") else rows[evt.index[0]][2]
         except (IndexError, KeyError, TypeError):
             return gr.skip()
-        return render_article(service.bot.docs.get(source))
+        return render_article(service.bot.documents([source]).get(source))
 
     pick_article.__annotations__["evt"] = gr.SelectData  # the module's annotations are strings; Gradio needs the type
 

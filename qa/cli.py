@@ -11,23 +11,57 @@ import sys
 from .errors import QAError
 
 
-def _bot(args):
+def _bot(args, embedder=None):
     from .pipeline import QA
 
-    return QA(corpus=args.corpus, index_dir=args.index, store=args.store, show_progress=not args.quiet)
+    return QA(corpus=args.corpus, index_dir=args.index, store=args.store, show_progress=not args.quiet,
+              embedder=embedder)
 
 
 def _cmd_index(args) -> int:
-    bot = _bot(args)
-    report = bot.warm_up()
-    st = bot.status()
+    import time
+
+    from .store import parse_shard
+
+    shard = parse_shard(args.shard) if args.shard is not None else None
+    if not 1 <= args.workers <= 64:
+        raise QAError(f"--workers {args.workers} is not 1 to 64 (embedding processes; one per core is a good start)")
+    embedder = None
+    if args.workers > 1:
+        from .parallel import ParallelEmbedder
+
+        embedder = ParallelEmbedder(args.workers)
+    bot = _bot(args, embedder)
+    t = time.perf_counter()
+    try:
+        if bot.store.holds_corpus:
+            report = bot.update_store(prune=args.prune, shard=shard)
+        elif shard is not None:
+            report = bot.update_store(shard=shard)  # refused with the reason
+        else:
+            report = bot.warm_up()
+    except KeyboardInterrupt:
+        print("stopped: what was stored is kept; rerun the same command to go on (stored articles are skipped)",
+              file=sys.stderr)
+        return 130
+    finally:
+        if embedder is not None:
+            embedder.close()
+    took = time.perf_counter() - t
     what = ("rebuilt (" + report.reason + ")" if report.rebuilt else
             f"updated: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed"
             if report.changed_anything else "up to date")
-    print(f"index {st['index_dir']}: {st['articles']} articles, {st['chunks']} chunks, {what}; "
-          f"{report.embedded_chunks} chunks embedded")
+    if bot.store.holds_corpus:
+        where = f"store {bot.store.uri}{f' (shard {shard[0]}/{shard[1]})' if shard else ''}"
+        counts = f"{bot.store.count_documents()} articles, {bot.store.count()} chunks"
+    else:
+        st = bot.status()
+        where, counts = f"index {st['index_dir']}", f"{st['articles']} articles, {st['chunks']} chunks"
+    rate = f" in {took:.1f} s ({report.embedded_chunks / took:.0f} chunks/s)" if report.embedded_chunks and took else ""
+    print(f"{where}: {counts}, {what}; {report.embedded_chunks} chunks embedded{rate}")
     for s in report.skipped:
         print(f"skipped {s}", file=sys.stderr)
+    bot.close()
     return 0
 
 
@@ -109,7 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "QA_MILVUS_TOKEN); env QA_STORE")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("index", parents=[common], help="build or update the index")
+    s = sub.add_parser("index", parents=[common], help="build or update the index (or store)")
+    s.add_argument("--workers", type=int, default=1, help="embedding processes (default 1; e.g. one per core)")
+    s.add_argument("--shard", default=None, metavar="I/N",
+                   help="a Milvus store only: store part I of N of the folder (by file-name hash), so N machines "
+                        "split one backfill into the same store")
+    s.add_argument("--prune", action="store_true",
+                   help="a Milvus store only: also delete stored articles that are not in the folder (within the "
+                        "shard); without it an index run only adds and updates (the FAISS index always mirrors "
+                        "its folder)")
     s.set_defaults(func=_cmd_index)
     s = sub.add_parser("ask", parents=[common], help="answer one question")
     s.add_argument("question", nargs="+")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
@@ -28,7 +29,7 @@ class BM25:
         tf = np.array(vals, dtype=np.float32)
         cols_a = np.array(cols, dtype=np.int64)
         self.df = np.bincount(np.array(rows, dtype=np.int64), minlength=len(self.vocab)).astype(np.float32)
-        self.idf_arr = np.log(1.0 + (self.n - self.df + 0.5) / (self.df + 0.5))
+        self.idf_arr = idf_of(self.n, self.df)
         denom = tf + k1 * (1 - b + b * lengths[cols_a] / max(avg, 1e-9))
         w = tf * (k1 + 1) / denom
         self.matrix = sparse.csr_matrix((w, (rows, cols)), shape=(len(self.vocab), self.n), dtype=np.float32)
@@ -37,9 +38,7 @@ class BM25:
         """IDF of a stemmed term. A term the corpus never uses gets half the highest IDF: it may be
         a paraphrase the corpus words differently, or a sign the corpus does not cover the question."""
         i = self.vocab.get(term)
-        if i is None:
-            return 0.5 * float(np.log(1.0 + (self.n + 0.5) / 0.5))
-        return float(self.idf_arr[i])
+        return unseen_idf(self.n) if i is None else float(self.idf_arr[i])
 
     def scores(self, query: str) -> np.ndarray:
         ids = [self.vocab[t] for t in terms(query) if t in self.vocab]
@@ -56,6 +55,37 @@ class BM25:
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top], kind="stable")]
         return [(int(i), float(s[i])) for i in top if s[i] > 0]
+
+
+def idf_of(n, df):
+    """BM25's IDF of a term found in ``df`` of ``n`` texts (numbers or arrays)."""
+    return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def unseen_idf(n: int) -> float:
+    """IDF of a term no text uses: half the highest."""
+    return 0.5 * float(idf_of(n, 0))
+
+
+class TermWeights:
+    """BM25's ``idf`` of stemmed terms over some texts, without its matrix: what the answerer weighs
+    question words by when the chunks live in a store elsewhere (built from a bounded sample of them).
+
+    >>> w = TermWeights(["rebels advanced on the town", "rebels retreated"])
+    >>> round(w.idf("town"), 3), w.idf("rebel") < w.idf("town"), w.idf("zebra") == unseen_idf(2)
+    (0.693, True, True)
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.df: Counter[str] = Counter()
+        self.n = 0
+        for t in texts:
+            self.df.update(set(terms(t)))
+            self.n += 1
+
+    def idf(self, term: str) -> float:
+        d = self.df.get(term)
+        return unseen_idf(self.n) if d is None else float(idf_of(self.n, d))
 
 
 _DEMONYM_ENDS = ("ish", "ian", "ese", "i", "an", "n")

@@ -6,18 +6,23 @@ vectors or ``hybrid_search``: there the collection is made without the sparse fi
 dense vector alone (``Passage.score`` is its inner product), and ``search_mode`` says lexical search is off.
 A collection keeps the mode it was made with (read back from its fields on open).
 
-Two collections per store, both named from the URI's ``collection``:
+Three collections per store, all named from the URI's ``collection``:
 
-    <collection>       one row per chunk: id (primary key), doc_id, source, title, date, start, end,
-                       n_tokens, text (analyzer 'standard', enable_match), dense (384-d, HNSW, inner
-                       product), sparse (BM25, made by the engine from text; not on a server < 2.5)
-    <collection>_docs  one row per document: doc_id (primary key), source, sha256: what an update
-                       compares with the corpus (a tiny vector field only because Milvus needs one)
+    <collection>        one row per chunk: id (primary key), doc_id, source, title, date, start, end,
+                        n_tokens, text (analyzer 'standard', enable_match), dense (384-d, HNSW, inner
+                        product), sparse (BM25, made by the engine from text; not on a server < 2.5)
+    <collection>_docs   one row per document: doc_id (primary key), source, sha256 (what an update
+                        compares with the corpus), title, date, chars, chunks (the articles list)
+    <collection>_texts  each document's whole cleaned text in parts of at most 16,000 characters: the
+                        answerer reads the retrieved articles from here per question, so no process
+                        holds the archive (citations are offsets into this text)
+
+(the last two have a tiny vector field only because Milvus needs one in every collection).
 
 The chunk collection's properties record the embedding model, its dimension, the chunking settings and
 the store's format; opening it with another model or chunking is refused (vectors of two models are
 not comparable, and answers from them would be quietly wrong). A document's hash is written after its
-chunks and deleted after them, so a run stopped anywhere is finished by the next one.
+chunks and text and deleted after them, so a run stopped anywhere is finished by the next one.
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ from .store import TOKEN_ENV, StoreRetriever, StoreURI, _check_model, update_sto
 
 log = logging.getLogger(__name__)
 
-FORMAT = "1"
+FORMAT = "2"  # 2: the _texts collection and the articles' metadata in _docs
 _MAX_TEXT = 65535  # Milvus's VARCHAR limit (bytes)
 _MAX_META = 2048
 _INSERT_BATCH = 1000
+_TEXT_PART = 16_000  # characters: at most 64,000 UTF-8 bytes, under the VARCHAR limit
+_QUERY_LIMIT = 16_384  # the most rows one Milvus query returns
 # BM25 functions, sparse vectors and hybrid_search arrived in Milvus 2.5; an older server drops the function
 # at create time (then every insert fails) and answers hybrid_search with UNIMPLEMENTED
 _HYBRID_SINCE = (2, 5)
@@ -64,6 +71,16 @@ def doc_id(source: str) -> str:
     '18b7cb099a9ea3f50ba899b5ba81e0d3'
     """
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _ids(sources: Sequence[str]) -> list[str]:
+    """The keys of ``sources``, each once, in order."""
+    return list(dict.fromkeys(doc_id(s) for s in sources))
+
+
+def _in(ids: Sequence[str]) -> str:
+    """A filter matching rows of these document keys (hex digests: nothing to quote)."""
+    return "doc_id in [" + ", ".join(f'"{i}"' for i in ids) + "]"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -107,9 +124,12 @@ class MilvusStore:
     Cheap to create; connects on first use. ``close`` releases the connection (milvus-lite's file lock).
     """
 
+    holds_corpus = True
+
     def __init__(self, uri: StoreURI, embedder: Embedder, settings: Settings) -> None:
         self.uri, self.embedder, self.settings = uri, embedder, settings
         self.chunks_name, self.docs_name = uri.collection, f"{uri.collection}_docs"
+        self.texts_name = f"{uri.collection}_texts"
         self._client = None
         self._lock = threading.Lock()
         self.hybrid = True  # set on connect: False where the server (or the collection) has no BM25
@@ -163,7 +183,9 @@ class MilvusStore:
                         "off; a 2.5+ server or milvus-lite does both)", self.uri)
         if not c.has_collection(self.docs_name):
             self._create_docs()
-        for name in (self.chunks_name, self.docs_name):
+        if not c.has_collection(self.texts_name):
+            self._create_texts()
+        for name in (self.chunks_name, self.docs_name, self.texts_name):
             c.load_collection(name)  # a collection another process (or run) made starts released
         props = c.describe_collection(self.chunks_name).get("properties", {}) or {}
         expected = self._expected()
@@ -221,22 +243,48 @@ class MilvusStore:
         s.add_field("doc_id", DataType.VARCHAR, is_primary=True, max_length=40)
         s.add_field("source", DataType.VARCHAR, max_length=_MAX_META * 2)
         s.add_field("sha256", DataType.VARCHAR, max_length=64)
+        s.add_field("title", DataType.VARCHAR, max_length=_MAX_META)
+        s.add_field("date", DataType.VARCHAR, max_length=32)
+        s.add_field("chars", DataType.INT64)
+        s.add_field("chunks", DataType.INT64)
         s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
         ip = c.prepare_index_params()
         ip.add_index("v", index_type="FLAT", metric_type="L2")
         c.create_collection(self.docs_name, schema=s, index_params=ip, **self._create_kw())
 
+    def _create_texts(self) -> None:
+        from pymilvus import DataType
+
+        c = self._client
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=48)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=40)
+        s.add_field("part", DataType.INT64)
+        s.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT)
+        s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+        ip = c.prepare_index_params()
+        ip.add_index("v", index_type="FLAT", metric_type="L2")
+        if self.hybrid:  # before 2.5 a VARCHAR takes only a Trie: scanned instead
+            ip.add_index("doc_id", index_type="INVERTED")
+        c.create_collection(self.texts_name, schema=s, index_params=ip, **self._create_kw())
+
     # --- the Store calls -------------------------------------------------------------------------
-    def hashes(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        it = self.client.query_iterator(self.docs_name, batch_size=1000, filter="",
-                                        output_fields=["source", "sha256"])
+    def _rows(self, collection: str, fields: list[str], limit: int | None = None, flt: str = ""):
+        """Every row of ``collection`` (at most ``limit``), in batches: the one way this store scans."""
+        it = self.client.query_iterator(collection, batch_size=1000, filter=flt, output_fields=fields,
+                                        **({"limit": limit} if limit is not None else {}))
         try:
             while rows := it.next():
-                out.update((r["source"], r["sha256"]) for r in rows)
+                yield from rows
         finally:
             it.close()
-        return out
+
+    def hashes(self, sources: Sequence[str] | None = None) -> dict[str, str]:
+        if sources is None:
+            return {r["source"]: r["sha256"] for r in self._rows(self.docs_name, ["source", "sha256"])}
+        ids = _ids(sources)
+        return {r["source"]: r["sha256"] for r in self.client.query(
+            self.docs_name, filter=_in(ids), output_fields=["source", "sha256"], limit=len(ids))} if ids else {}
 
     def upsert(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         if len(chunks) != len(vectors):
@@ -246,22 +294,29 @@ class MilvusStore:
             if len(ch.text.encode("utf-8", "surrogatepass")) > _MAX_TEXT:
                 raise IndexStoreError(f"a chunk of '{doc.source}' is over {_MAX_TEXT} bytes: lower chunk_tokens")
         c.delete(self.chunks_name, filter=f'doc_id == "{did}"')
+        c.delete(self.texts_name, filter=f'doc_id == "{did}"')
         rows = [{"id": f"{did}:{ch.start}:{ch.end}", "doc_id": did, "source": doc.source,
                  "title": _cut(doc.title, _MAX_META), "date": doc.date or "", "start": ch.start, "end": ch.end,
                  "n_tokens": ch.n_tokens, "text": ch.text, "dense": v.tolist()}
                 for ch, v in zip(chunks, np.asarray(vectors, dtype=np.float32), strict=True)]
         for i in range(0, len(rows), _INSERT_BATCH):
             c.insert(self.chunks_name, rows[i : i + _INSERT_BATCH])
+        parts = [doc.text[i : i + _TEXT_PART] for i in range(0, len(doc.text), _TEXT_PART)] or [""]
+        c.insert(self.texts_name, [{"id": f"{did}:{j}", "doc_id": did, "part": j, "text": t, "v": [0.0, 0.0]}
+                                   for j, t in enumerate(parts)])
         # the hash last: a run stopped before this line redoes the document
-        c.upsert(self.docs_name, [{"doc_id": did, "source": doc.source, "sha256": doc.sha256, "v": [0.0, 0.0]}])
+        c.upsert(self.docs_name, [{"doc_id": did, "source": doc.source, "sha256": doc.sha256,
+                                   "title": _cut(doc.title, _MAX_META), "date": doc.date or "",
+                                   "chars": len(doc.text), "chunks": len(chunks), "v": [0.0, 0.0]}])
 
     def delete(self, source: str) -> None:
         did, c = doc_id(source), self.client
         c.delete(self.chunks_name, filter=f'doc_id == "{did}"')
+        c.delete(self.texts_name, filter=f'doc_id == "{did}"')
         c.delete(self.docs_name, ids=[did])  # the hash last, as in upsert
 
     def flush(self) -> None:
-        for name in (self.chunks_name, self.docs_name):
+        for name in (self.chunks_name, self.texts_name, self.docs_name):
             self.client.flush(name)
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Passage]:
@@ -287,25 +342,65 @@ class MilvusStore:
                                end=int(e["end"]), text=e["text"], score=float(h["distance"])))
         return out
 
-    def count(self) -> int:
-        return int(self.client.query(self.chunks_name, filter="", output_fields=["count(*)"])[0]["count(*)"])
+    def _count(self, collection: str) -> int:
+        return int(self.client.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
 
-    def chunk_texts(self) -> list[str]:
-        """Every stored chunk's text (for the answerer's term weights; the corpus is read whole meanwhile)."""
-        out: list[str] = []
-        it = self.client.query_iterator(self.chunks_name, batch_size=1000, filter="", output_fields=["text"])
-        try:
-            while rows := it.next():
-                out.extend(r["text"] for r in rows)
-        finally:
-            it.close()
+    def count(self) -> int:
+        return self._count(self.chunks_name)
+
+    def count_documents(self) -> int:
+        return self._count(self.docs_name)
+
+    def documents(self, sources: Sequence[str]) -> dict[str, Document]:
+        """The stored articles named (their whole texts, as indexed); unknown names are left out."""
+        ids = _ids(sources)
+        if not ids:
+            return {}
+        c = self.client
+        meta = c.query(self.docs_name, filter=_in(ids), output_fields=["doc_id", "source", "sha256", "title", "date"],
+                       limit=len(ids))
+        parts: dict[str, list[tuple[int, str]]] = {}
+        for r in c.query(self.texts_name, filter=_in(ids), output_fields=["doc_id", "part", "text"],
+                         limit=_QUERY_LIMIT):
+            parts.setdefault(r["doc_id"], []).append((int(r["part"]), r["text"]))
+        out = {}
+        for m in meta:
+            ps = sorted(parts.get(m["doc_id"], ()))
+            if [j for j, _ in ps] != list(range(len(ps))) or not ps:
+                continue  # being written by another process: not citable yet
+            out[m["source"]] = Document(m["source"], "".join(t for _, t in ps), m["title"], m["date"] or None,
+                                        m["sha256"])
         return out
 
-    def sync(self, docs: list[Document], skipped: tuple[str, ...] = ()) -> UpdateReport:
-        return update_store(self, docs, self.embedder, self.settings, skipped)
+    def articles(self, limit: int = 10_000, sources: Sequence[str] | None = None) -> list[dict]:
+        """Source, title, date, passages and characters of the stored articles (of ``sources`` only, when
+        given; at most ``limit``)."""
+        fields = ["source", "title", "date", "chunks", "chars"]
+        if sources is None:
+            rows = self._rows(self.docs_name, fields, limit)
+        else:
+            ids = _ids(sources)[:limit]
+            rows = self.client.query(self.docs_name, filter=_in(ids), output_fields=fields, limit=len(ids)) if ids else []
+        return [{"source": r["source"], "title": r["title"], "date": r["date"] or None, "passages": int(r["chunks"]),
+                 "chars": int(r["chars"])} for r in rows]
 
-    def retriever(self, docs: dict[str, Document]) -> StoreRetriever:
-        return StoreRetriever(self, docs, self.embedder, self.chunk_texts())
+    def source_with_hash(self, sha256: str) -> str | None:
+        """A stored article with this content hash (an upload that duplicates it), if any."""
+        if not re.fullmatch(r"[0-9a-f]{1,64}", sha256 or ""):
+            return None
+        rows = self.client.query(self.docs_name, filter=f'sha256 == "{sha256}"', output_fields=["source"], limit=1)
+        return rows[0]["source"] if rows else None
+
+    def sample_texts(self, limit: int) -> list[str]:
+        """The texts of up to ``limit`` stored chunks (the answerer's term weights are estimated from them)."""
+        return [r["text"] for r in self._rows(self.chunks_name, ["text"], limit)]
+
+    def sync(self, docs, skipped=(), *, prune: bool = True, shard: tuple[int, int] | None = None) -> UpdateReport:
+        return update_store(self, docs, self.embedder, self.settings, skipped, prune=prune, shard=shard)
+
+    def retriever(self, docs: dict[str, Document] | None = None) -> StoreRetriever:
+        """The store's search for the answerer; ``docs`` is not used (the articles are read from the store)."""
+        return StoreRetriever(self, self.embedder, self.sample_texts(self.settings.idf_sample_chunks))
 
     def close(self) -> None:
         """Disconnect; for milvus-lite, stop this process's server of the .db file when no other store of the

@@ -6,6 +6,7 @@ import logging
 import math
 import numbers
 import threading
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,10 +14,10 @@ from .answering import Answerer
 from .conversation import resolve
 from .datatypes import Answer, Document, UpdateReport
 from .embedding import MiniLMEmbedder
-from .errors import QuestionError
+from .errors import CorpusError, QuestionError
 from .index import LoadedIndex
 from .question import analyse, validate
-from .reading import read_corpus
+from .reading import iter_corpus, read_corpus
 from .retrieval import HybridRetriever, Retriever
 from .settings import Settings
 from .store import Store, open_store
@@ -29,9 +30,12 @@ class QA:
 
     Creating it is cheap; the first ``ask`` (or ``warm_up``) reads the corpus, loads or updates
     the store and loads the embedding model. ``store``: where chunks and vectors live (``qa.store``):
-    ``None`` or a folder is the FAISS index in ``index_dir``; ``milvus:///path/qa.db`` (milvus-lite) or
-    ``milvus://host:19530?collection=news`` a Milvus store, which does the hybrid search itself (the
-    corpus is still read whole: the answerer reads the articles).
+    ``None`` or a folder is the FAISS index in ``index_dir``, which mirrors the corpus folder (articles
+    added, changed or removed there are in the index after the next ``warm_up``; the articles are held in
+    memory); ``milvus:///path/qa.db`` (milvus-lite) or ``milvus://host:19530?collection=news`` a Milvus
+    store, which holds the archive: ``warm_up`` adds the corpus folder's new and changed articles to it
+    (removing is ``python -m qa index --prune``), the engine does the hybrid search and each question
+    reads only its retrieved articles from the store, so the process never holds the archive.
 
     >>> bot = QA(corpus="seeds", index_dir="index")
     >>> bot.ask("Who leads the rebel coalition?").text  # doctest: +SKIP
@@ -60,10 +64,13 @@ class QA:
     def warm_up(self) -> UpdateReport:
         """Read the corpus and bring the index in step with it (incrementally). Safe to call again."""
         with self._lock:
-            docs, skipped = read_corpus(self.settings.corpus)
-            report = self.store.sync(docs, tuple(skipped))
+            if self.store.holds_corpus:
+                report, by_source = self._add_corpus(), {}
+            else:
+                docs, skipped = read_corpus(self.settings.corpus)
+                report = self.store.sync(docs, tuple(skipped))
+                by_source = {d.source: d for d in docs}
             index = getattr(self.store, "loaded", None)  # the FAISS store's files in memory; None for Milvus
-            by_source = {d.source: d for d in docs}
             retriever = self.store.retriever(by_source)
             answerer = self._make_answerer(by_source, retriever)
             self.embedder.warm_up()
@@ -76,6 +83,66 @@ class QA:
 
     refresh = warm_up
 
+    def _add_corpus(self) -> UpdateReport:
+        """A store that holds the archive: add the corpus folder's new and changed articles (read one at a
+        time); a missing folder adds nothing. ``CorpusError`` when there is then nothing to answer from."""
+        folder = Path(self.settings.corpus)
+        report = self.update_store(prune=False) if folder.exists() else UpdateReport()
+        if not self.store.count():
+            raise CorpusError(f"the store {self.store.uri} holds no articles and the corpus folder '{folder}' has "
+                              "none to add: add .txt, .md or .html files to it, or index a folder with "
+                              f"python -m qa index --store '{self.store.uri}' --corpus DIR")
+        return report
+
+    def update_store(self, *, prune: bool = False, shard: tuple[int, int] | None = None) -> UpdateReport:
+        """Bring the store in step with the corpus folder without loading the answerer (``python -m qa index``).
+
+        A FAISS index mirrors the folder (``sync_index``). A store that holds the archive gets the folder's
+        new and changed articles, read and embedded a batch at a time; ``prune`` also deletes the stored
+        articles that are not in the folder; ``shard=(i, n)`` stores (and prunes) only part ``i`` of ``n``
+        (``qa.store.shard_of``), so ``n`` machines can split a backfill. Stopped (Ctrl-C, a crash), it keeps
+        what was stored: rerun it to go on.
+        """
+        with self._lock:
+            skipped: list[str] = []
+            if not self.store.holds_corpus:
+                docs, skipped = read_corpus(self.settings.corpus)
+                report = self.store.sync(docs, tuple(skipped), shard=shard)
+            else:
+                report = self.store.sync(iter_corpus(self.settings.corpus, skipped), skipped, prune=prune, shard=shard)
+            self.last_update = report
+            self._ready = False  # the next ask warms up against what was written
+            return report
+
+    # --- the articles ---------------------------------------------------------------------------
+    def documents(self, sources) -> dict[str, Document]:
+        """The articles named (whole texts), from memory or, for a store that holds them, from the store."""
+        self._ensure_ready()
+        docs = self._state[0]
+        if self.store.holds_corpus:
+            return self.store.documents(list(sources))
+        return {s: docs[s] for s in sources if s in docs}
+
+    def articles(self, limit: int = 10_000, sources=None) -> list[dict]:
+        """``{source, title, date, passages, chars}`` of the articles (of ``sources`` only, when given; at most
+        ``limit``), in store order."""
+        self._ensure_ready()
+        if self.store.holds_corpus:
+            return self.store.articles(limit, sources)
+        docs = self._state[0]
+        counts = Counter(c.source for c in self.index.chunks) if self.index is not None else Counter()
+        chosen = docs.values() if sources is None else [docs[s] for s in sources if s in docs]
+        return [{"source": d.source, "title": d.title, "date": d.date, "passages": counts.get(d.source, 0),
+                 "chars": len(d.text)} for d in list(chosen)[:limit]]
+
+    def find_duplicate(self, doc: Document) -> str | None:
+        """The source of an article with the same content as ``doc`` (an upload seen before), if any."""
+        self._ensure_ready()
+        if self.store.holds_corpus:
+            return self.store.source_with_hash(doc.sha256)
+        return next((d.source for d in self._state[0].values() if d.sha256 == doc.sha256 or d.text == doc.text),
+                    None)
+
     def _ensure_ready(self) -> None:
         """Warm up once: threads asking at the same time before the first warm-up wait for one."""
         if not self._ready:
@@ -87,7 +154,7 @@ class QA:
         from .answering import ReaderAnswerer  # the model loads with the reader, not on `import qa`
         from .reader import Reader
 
-        answerer = ReaderAnswerer(Reader(self.settings.reader_dir), idf=retriever.bm25.idf)
+        answerer = ReaderAnswerer(Reader(self.settings.reader_dir), idf=retriever.idf)
         answerer.warm_up()
         return answerer
 
@@ -95,9 +162,9 @@ class QA:
         """Articles, chunks and when the index was built, for a status panel."""
         self._ensure_ready()
         skipped = list(self.last_update.skipped) if self.last_update else []
-        if self.index is None:  # a Milvus store: the engine counts
+        if self.store.holds_corpus:  # a Milvus store: the engine counts
             return {"corpus": str(self.settings.corpus), "index_dir": str(self.store.uri), "store": str(self.store.uri),
-                    "articles": len(self.docs), "chunks": self.store.count(), "indexed_at": None,
+                    "articles": self.store.count_documents(), "chunks": self.store.count(), "indexed_at": None,
                     "model": self.embedder.model_id, "skipped": skipped,
                     "search": getattr(self.store, "search_mode", "")}
         m = self.index.manifest
@@ -131,8 +198,8 @@ class QA:
         standalone = resolve(text, history, max_turns=s.max_history_turns, max_chars=s.max_question_chars)
         self._ensure_ready()
         q = analyse(standalone)
-        docs, retriever, answerer = self._state
-        passages = retriever.search(standalone, k)
+        _docs, retriever, answerer = self._state
+        passages, docs = retriever.search_with_documents(standalone, k)
         ans = answerer.answer(q, passages, docs)
         if standalone != text:  # the user's words stay the question; how they were understood goes beside them
             ans = replace(ans, question=text, standalone=standalone)

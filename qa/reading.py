@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Iterator
 from datetime import date as _date
 from pathlib import Path
 
@@ -447,14 +448,8 @@ def _corpus_file_problem(path: Path, root: Path) -> str:
     return ""
 
 
-def read_corpus(folder: str | Path) -> tuple[list[Document], list[str]]:
-    """Read every article under ``folder``.
-
-    Returns ``(documents, skipped)`` where ``skipped`` holds ``"name: reason"`` for every file not
-    used (wrong type, empty, binary, undecodable, a name that is not UTF-8, a link leaving the
-    folder, a FIFO/socket/device); each is also logged as a warning.
-    Raises ``CorpusError`` when the folder is missing or yields no readable article.
-    """
+def _corpus_root(folder: str | Path) -> Path:
+    """The corpus folder, resolved, or ``CorpusError`` saying what to pass."""
     folder = Path(folder)
     if not folder.exists():
         raise CorpusError(f"corpus folder '{folder}' does not exist: create it and add .txt, .md or .html "
@@ -465,12 +460,23 @@ def read_corpus(folder: str | Path) -> tuple[list[Document], list[str]]:
     if _in_system_folder(root):
         raise CorpusError(f"corpus '{folder}' is a system folder (/proc, /sys): pass the folder that "
                           "holds the articles (--corpus DIR)")
-    docs: list[Document] = []
-    skipped: list[str] = []
+    return root
+
+
+def iter_corpus(folder: str | Path, skipped: list[str]) -> Iterator[Document]:
+    """The articles under ``folder`` one at a time, in path order (a large archive is never held whole);
+    every file not used is appended to ``skipped`` as ``"name: reason"`` and logged. Raises
+    ``CorpusError`` (before yielding anything) when the folder is missing, a file or a system folder."""
+    root = _corpus_root(folder)
+    return _iter_corpus(root, skipped)
+
+
+def _iter_corpus(root: Path, skipped: list[str]) -> Iterator[Document]:
     for rel, p, why in _corpus_entries(root):
         shown = printable_name(rel)
         if shown != rel:
             skipped.append(f"{shown}: file name is not valid UTF-8: rename the file")
+            log.warning("skipped %s", skipped[-1])
             continue
         why = why or _corpus_file_problem(p, root)
         if not why and p.suffix.lower() not in EXTENSIONS:
@@ -480,10 +486,21 @@ def read_corpus(folder: str | Path) -> tuple[list[Document], list[str]]:
             doc, why = read_file(p, rel)
         if doc is None:
             skipped.append(f"{rel}: {why}")
+            log.warning("skipped %s", skipped[-1])
         else:
-            docs.append(doc)
-    for s in skipped:
-        log.warning("skipped %s", s)
+            yield doc
+
+
+def read_corpus(folder: str | Path) -> tuple[list[Document], list[str]]:
+    """Read every article under ``folder``.
+
+    Returns ``(documents, skipped)`` where ``skipped`` holds ``"name: reason"`` for every file not
+    used (wrong type, empty, binary, undecodable, a name that is not UTF-8, a link leaving the
+    folder, a FIFO/socket/device); each is also logged as a warning.
+    Raises ``CorpusError`` when the folder is missing or yields no readable article.
+    """
+    skipped: list[str] = []
+    docs = list(iter_corpus(folder, skipped))
     if not docs:
         detail = f" (skipped: {'; '.join(skipped[:5])})" if skipped else ""
         raise CorpusError(f"no readable articles in '{folder}'{detail}: add .txt, .md or .html files "

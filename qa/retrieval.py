@@ -13,7 +13,15 @@ from .lexical import BM25
 
 
 class Retriever(Protocol):
+    """Finds passages for a question; ``idf`` weighs question words for the answerer."""
+
+    def idf(self, term: str) -> float: ...
+
     def search(self, query: str, k: int) -> list[Passage]: ...
+
+    def search_with_documents(self, query: str, k: int) -> tuple[list[Passage], dict[str, Document]]:
+        """``search`` and (at least) the articles its passages come from."""
+        ...
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:
@@ -41,11 +49,16 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.bm25 = BM25([c.text for c in chunks])
+        self.idf = self.bm25.idf  # what the answerer weighs question words by
 
     def search(self, query: str, k: int) -> list[Passage]:
         if not self.chunks:
             return []
         return self.search_by(query, self.embedder.embed([query]), k)
+
+    def search_with_documents(self, query: str, k: int) -> tuple[list[Passage], dict[str, Document]]:
+        """``search`` and the articles the passages come from (all of them: they are in memory)."""
+        return self.search(query, k), self.docs
 
     def search_by(self, query: str, q: np.ndarray, k: int) -> list[Passage]:
         """``search`` with the query's embedding given (``q``: one row), as a store's hybrid search takes it."""

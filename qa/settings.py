@@ -42,6 +42,9 @@ class Settings:
     # where chunks and vectors live (qa.store): None is the FAISS index in index_dir; a milvus: URI a Milvus store.
     # A FAISS URI given here becomes index_dir, so this holds only Milvus URIs.
     store: str | None = None
+    # a store that holds the articles (Milvus): the answerer's term weights come from this many stored chunks
+    # (all of them below it, so answers match the FAISS store's; a bounded sample keeps memory flat above it)
+    idf_sample_chunks: int = 20_000
     show_progress: bool = True
 
     @classmethod

@@ -13,10 +13,12 @@ StoreURI(kind='milvus', path=None, address='http://db.example:19530', collection
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -31,7 +33,6 @@ from .index import (
     CorruptIndex,
     IndexStore,
     LoadedIndex,
-    changes,
     chunk_for,
     chunking_settings,
     document_entry,
@@ -39,7 +40,7 @@ from .index import (
     make_manifest,
     sync_index,
 )
-from .lexical import BM25
+from .lexical import TermWeights
 from .retrieval import HybridRetriever
 from .settings import Settings
 
@@ -130,12 +131,19 @@ def parse_store_uri(uri: str | Path) -> StoreURI:
 
 
 class Store(Protocol):
-    """Chunks, their vectors and document hashes, with a hybrid search. ``flush`` makes writes durable."""
+    """Chunks, their vectors and document hashes, with a hybrid search. ``flush`` makes writes durable.
+
+    ``holds_corpus``: whether the store keeps the articles' texts itself (Milvus: the store is the archive,
+    read per question with ``documents``; the corpus folder is what gets added to it) or the corpus folder
+    is the truth and is read whole into memory (the FAISS index: it mirrors its folder).
+    """
 
     uri: StoreURI
+    holds_corpus: bool
 
-    def hashes(self) -> dict[str, str]:
-        """``{source: sha256}`` of every stored document: what ``update_store`` compares with the corpus."""
+    def hashes(self, sources: Sequence[str] | None = None) -> dict[str, str]:
+        """``{source: sha256}`` of every stored document (or of those of ``sources`` that are stored): what
+        ``update_store`` compares with the corpus."""
         ...
 
     def upsert(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -157,81 +165,174 @@ class Store(Protocol):
         """Chunks stored."""
         ...
 
-    def sync(self, docs: list[Document], skipped: tuple[str, ...] = ()) -> UpdateReport:
-        """Bring the store in step with ``docs`` (embed and store what was added or changed, drop what was
-        removed)."""
+    def sync(self, docs: Iterable[Document], skipped: Sequence[str] = (), *, prune: bool = True,
+             shard: tuple[int, int] | None = None) -> UpdateReport:
+        """Bring the store in step with ``docs`` (embed and store what was added or changed; with ``prune``
+        drop stored documents that are not in ``docs``)."""
         ...
 
     def retriever(self, docs: dict[str, Document]):
-        """A ``Retriever`` (``search(query, k)``, ``bm25.idf`` for the answerer) over this store."""
+        """A ``Retriever`` (``search(query, k)``, ``idf`` for the answerer) over this store."""
         ...
 
     def close(self) -> None: ...
 
 
-def update_store(store: Store, docs: list[Document], embedder: Embedder, settings: Settings,
-                 skipped: tuple[str, ...] = (), *, batch_chunks: int = 256) -> UpdateReport:
-    """Bring ``store`` in step with ``docs`` by document hash: removed documents are deleted, new and
-    changed ones chunked, embedded and upserted ``batch_chunks`` at a time, then ``flush``.
+def shard_of(source: str, shards: int) -> int:
+    """Which of ``shards`` parts of a backfill a document belongs to (by its file name's hash: every machine
+    computes the same split, whatever order it reads the files in).
 
-    Idempotent, and safe to stop at any point: a document's hash is recorded only with its chunks
-    (``upsert``), so a rerun redoes exactly the documents whose chunks did not all arrive.
+    >>> shard_of("2024/a.txt", 4), shard_of("2024/a.txt", 1)
+    (1, 0)
     """
-    old = store.hashes()
-    added, changed, removed = changes(old, docs)
-    for source in removed:
-        store.delete(source)
-    todo = [d for d in docs if old.get(d.source) != d.sha256]
+    return int(hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12], 16) % shards
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``--shard i/n`` as ``(i, n)`` with 0 <= i < n, or a one-line ``QAError``.
+
+    >>> parse_shard("1/4")
+    (1, 4)
+    """
+    m = re.fullmatch(r"\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", str(text))
+    if not m or not int(m[1]) < int(m[2]):
+        raise QAError(f"--shard {str(text)[:40]!r} is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4 on four machines)")
+    return int(m[1]), int(m[2])
+
+
+def update_store(store: Store, docs: Iterable[Document], embedder: Embedder, settings: Settings,
+                 skipped: Sequence[str] = (), *, prune: bool = True, shard: tuple[int, int] | None = None,
+                 batch_chunks: int = 512) -> UpdateReport:
+    """Bring ``store`` in step with ``docs`` by document hash: new and changed documents are chunked, embedded
+    and upserted ``batch_chunks`` at a time, then ``flush``; with ``prune`` stored documents not in ``docs``
+    are deleted. ``docs`` is read once, as it comes (an archive is never held whole). ``shard=(i, n)``: only
+    the documents of part ``i`` of ``n`` (``shard_of``) are stored or pruned, so ``n`` machines can split one
+    backfill into the same store. ``skipped`` is read when ``docs`` is exhausted (``iter_corpus`` fills it).
+
+    Idempotent, and safe to stop at any point (Ctrl-C, a crash): a document's hash is recorded only with
+    its chunks (``upsert``), so a rerun skips what is stored and redoes exactly the documents whose chunks
+    did not all arrive. With ``settings.show_progress`` a bar shows articles/s, chunks/s and the ETA.
+    """
+    # pruning needs every stored hash; an update that only adds (an app on a shared archive) asks for the
+    # hashes of the documents it reads, a group at a time, and never holds the archive's
+    old = store.hashes() if prune else {}
+    was_empty = not old and store.count() == 0
+    mine = (lambda source: True) if shard is None else (lambda source: shard_of(source, shard[1]) == shard[0])
+    added: list[str] = []
+    changed: list[str] = []
+    seen: set[str] = set()
     embedded = 0
     batch: list[tuple[Document, list[Chunk]]] = []
+    total = len(docs) if isinstance(docs, Sized) else None
+    bar = _progress(settings.show_progress, total)
+    started = time.perf_counter()
 
     def write(batch: list[tuple[Document, list[Chunk]]]) -> int:
         texts = [c.text for _, cs in batch for c in cs]
-        vecs = embedder.embed(texts, progress=settings.show_progress and len(texts) > 64)
+        vecs = embedder.embed(texts)
         k = 0
         for d, cs in batch:
             store.upsert(d, cs, vecs[k : k + len(cs)])
             k += len(cs)
         return len(texts)
 
-    for d in todo:
-        cs = chunk_for(d, settings, embedder)
-        batch.append((d, cs))
-        if sum(len(x) for _, x in batch) >= batch_chunks:
+    try:
+        pending = 0
+        for group in _groups(docs, 256):
+            group = [d for d in group if mine(d.source)]
+            known = old if prune else store.hashes([d.source for d in group])
+            for d in group:
+                if bar is not None:
+                    bar.update(1)
+                if d.source in seen:
+                    continue
+                seen.add(d.source)
+                if known.get(d.source) == d.sha256:
+                    continue
+                (changed if d.source in known else added).append(d.source)
+                cs = chunk_for(d, settings, embedder)
+                batch.append((d, cs))
+                pending += len(cs)
+                if pending >= batch_chunks:
+                    embedded += write(batch)
+                    batch, pending = [], 0
+                    if bar is not None:
+                        bar.set_postfix_str(f"{embedded / max(1e-9, time.perf_counter() - started):.0f} chunks/s, "
+                                            f"{embedded} embedded", refresh=False)
+        if batch:
             embedded += write(batch)
-            batch = []
-    if batch:
-        embedded += write(batch)
+        removed = [s for s in old if s not in seen and mine(s)] if prune else []
+        for source in removed:
+            store.delete(source)
+    except BaseException:
+        # what is stored stays stored (a rerun skips it): make it durable before the error goes up
+        try:
+            store.flush()
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            log.debug("flush after an interrupted update failed", exc_info=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
     if added or changed or removed:
         store.flush()
-    first = not old and bool(docs)
-    return UpdateReport(added=() if first else added, changed=changed, removed=removed, skipped=skipped,
-                        embedded_chunks=embedded, rebuilt=first, reason="no index yet" if first else "")
+    first = was_empty and bool(seen)
+    return UpdateReport(added=() if first else tuple(added), changed=tuple(changed), removed=tuple(removed),
+                        skipped=tuple(skipped), embedded_chunks=embedded, rebuilt=first,
+                        reason="no index yet" if first else "")
+
+
+def _groups(items: Iterable, n: int) -> Iterator[list]:
+    """``items`` in lists of ``n`` (the last shorter), read as they come."""
+    group: list = []
+    for x in items:
+        group.append(x)
+        if len(group) >= n:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _progress(show: bool, total: int | None):
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="article", desc="indexing", smoothing=0.1, mininterval=0.5)
 
 
 class StoreRetriever:
-    """A ``Retriever`` over a store's own hybrid search, for the answerer.
+    """A ``Retriever`` over a store that holds the articles (``holds_corpus``), for the answerer.
 
-    Every passage is checked against the article read from the corpus (citations are offsets into it):
-    one that is not the article's text at its offsets (the store is out of step, e.g. another process
-    is updating it) is dropped, never cited. ``bm25`` (its ``idf``) is what the answerer weighs question
-    words by, built over the stored chunk texts so the answers are the ones the FAISS store gives.
+    ``search_with_documents`` fetches the retrieved passages' articles from the store per question (the
+    process never holds the archive) and checks every passage against its article's text at its offsets:
+    one that is not (the store is being updated by another process) is dropped, never cited. ``idf`` is
+    what the answerer weighs question words by: BM25's IDF over at most ``idf_sample`` stored chunks
+    (all of them in a small store, so the answers are the FAISS store's).
     """
 
-    def __init__(self, store: Store, docs: dict[str, Document], embedder: Embedder, chunk_texts: list[str]) -> None:
-        self.store, self.docs, self.embedder = store, docs, embedder
-        self.bm25 = BM25(chunk_texts)
+    def __init__(self, store, embedder: Embedder, sample: Iterable[str]) -> None:
+        self.store, self.embedder = store, embedder
+        self.weights = TermWeights(sample)
+        self.idf = self.weights.idf
 
     def search(self, query: str, k: int) -> list[Passage]:
+        return self.search_with_documents(query, k)[0]
+
+    def search_with_documents(self, query: str, k: int) -> tuple[list[Passage], dict[str, Document]]:
+        found = self.store.search(query, self.embedder.embed([query]), k)
+        docs = self.store.documents(list(dict.fromkeys(p.source for p in found)))
         out = []
-        for p in self.store.search(query, self.embedder.embed([query]), k):
-            d = self.docs.get(p.source)
+        for p in found:
+            d = docs.get(p.source)
             if d is None or d.text[p.start : p.end] != p.text:
                 log.warning("store %s: a passage of '%s' is not the article's text at its offsets; skipped "
-                            "(run `python -m qa index` to bring the store in step)", self.store.uri, p.source)
+                            "(the store is being updated, or run `python -m qa index` to bring it in step)",
+                            self.store.uri, p.source)
                 continue
             out.append(replace(p, title=d.title, date=d.date))
-        return out
+        return out, docs
 
 
 class FaissStore:
@@ -244,6 +345,8 @@ class FaissStore:
     model rather than mixing vectors.
     """
 
+    holds_corpus = False
+
     def __init__(self, uri: StoreURI, embedder: Embedder, settings: Settings) -> None:
         self.uri, self.embedder, self.settings = uri, embedder, settings
         self.files = IndexStore(uri.path)
@@ -253,9 +356,16 @@ class FaissStore:
         self._search: HybridRetriever | None = None
 
     # --- the pipeline's path: unchanged ------------------------------------------------------
-    def sync(self, docs: list[Document], skipped: tuple[str, ...] = ()) -> UpdateReport:
+    def sync(self, docs: Iterable[Document], skipped: Sequence[str] = (), *, prune: bool = True,
+             shard: tuple[int, int] | None = None) -> UpdateReport:
+        """``sync_index``: the index always mirrors its folder (``prune`` is always on; a local index is one
+        machine's, so ``shard`` is refused)."""
+        if shard is not None:
+            raise QAError("--shard splits a backfill into a shared Milvus store; a FAISS index is one folder "
+                          "on one machine: leave --shard out, or pass --store milvus://...")
         with self._lock:
-            self.loaded, report = sync_index(docs, self.files, self.embedder, self.settings, skipped)
+            docs = list(docs)
+            self.loaded, report = sync_index(docs, self.files, self.embedder, self.settings, tuple(skipped))
             self._rows, self._search = None, None
             return report
 
@@ -286,9 +396,11 @@ class FaissStore:
                 self._rows = (list(loaded.chunks), vecs, dict(loaded.manifest["documents"]))
         return self._rows
 
-    def hashes(self) -> dict[str, str]:
+    def hashes(self, sources: Sequence[str] | None = None) -> dict[str, str]:
         with self._lock:
-            return {s: d["sha256"] for s, d in self._state()[2].items()}
+            documents = self._state()[2]
+            names = documents if sources is None else [s for s in sources if s in documents]
+            return {s: documents[s]["sha256"] for s in names}
 
     def upsert(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         with self._lock:

@@ -208,7 +208,6 @@ def test_sixteen_clients_at_once_all_get_correct_answers(server):
     print(f"16 concurrent clients (2 requests each): {took:.2f} s")
     for want, reply, d in results:
         assert want in reply.splitlines()[0] and want in d["text"]
-    assert took < 60
 
 
 def test_status_endpoint(client):

@@ -18,7 +18,7 @@ from qa.chunking import chunk_document
 from qa.errors import IndexStoreError, QAError
 from qa.reading import read_corpus
 from qa.settings import Settings
-from qa.store import open_store, parse_store_uri, update_store
+from qa.store import open_store, parse_shard, parse_store_uri, shard_of, update_store
 from tests.conftest import ROOT, STRIKE_A
 
 HAVE_MILVUS = all(importlib.util.find_spec(m) is not None for m in ("pymilvus", "milvus_lite"))
@@ -150,19 +150,27 @@ def test_citations_exact_through_qa(uri, tiny_corpus, embedder, closing):
     bot = qa.QA(corpus=tiny_corpus, store=uri, embedder=embedder, show_progress=False)
     closing(bot)
     ans = bot.ask("How many people were killed in the strike on the market in Sarmin?")
+    articles = {d.source: d for d in read_corpus(tiny_corpus)[0]}  # the files as written: the truth
     assert not ans.abstained and ans.citations
     for c in (*ans.citations, *(a.citations[0] for a in ans.alternatives)):
-        assert bot.docs[c.source].text[c.start : c.end] == c.quote
+        assert articles[c.source].text[c.start : c.end] == c.quote
     assert any(n in a.text for a in (ans, *ans.alternatives) for n in ("Twelve", "15"))
     for p in ans.passages:
-        assert bot.docs[p.source].text[p.start : p.end] == p.text
+        assert articles[p.source].text[p.start : p.end] == p.text
     assert bot.status()["chunks"] > 0
+    assert bot.documents(["a.txt", "nothing.txt"]) == {"a.txt": articles["a.txt"]}
+    listed = {a["source"]: a for a in bot.articles()}
+    assert set(listed) == set(articles) and all(a["passages"] > 0 for a in listed.values())
+    assert listed["a.txt"]["chars"] == len(articles["a.txt"].text) and listed["a.txt"]["title"] == articles["a.txt"].title
+    assert bot.find_duplicate(articles["b.md"]) == "b.md"
+    if uri.startswith("milvus"):  # the store holds the archive: the process reads only what a question needs
+        assert bot.docs == {}
 
     (tiny_corpus / "d.txt").write_text(FLOOD)
     assert bot.refresh().added == ("d.txt",)
     ans = bot.ask("How long will the highway repairs take?")
     assert "three weeks" in ans.text and ans.source == "d.txt"
-    assert bot.docs["d.txt"].text[ans.start : ans.end] == ans.text
+    assert {d.source: d for d in read_corpus(tiny_corpus)[0]}["d.txt"].text[ans.start : ans.end] == ans.text
 
 
 def test_changed_model_is_never_served(uri, tiny_corpus, embedder, closing):
@@ -267,3 +275,91 @@ def test_another_process_asks_the_store(uri, tiny_corpus, embedder, closing):
                        timeout=120)
     assert r.returncode == 0, r.stderr[-800:]
     assert "Heavy rain" in r.stdout and r.stderr == ""
+
+
+MILVUS_ONLY = pytest.mark.skipif(not HAVE_MILVUS, reason="pymilvus/milvus-lite not installed")
+
+
+@MILVUS_ONLY
+def test_an_archive_keeps_what_the_folder_no_longer_has_until_pruned(tmp_path, tiny_corpus, embedder, closing):
+    """A Milvus store is the archive: an app adds its folder to it and never deletes; ``index --prune`` does."""
+    uri = f"milvus://{tmp_path}/qa.db"
+    bot = qa.QA(corpus=tiny_corpus, store=uri, embedder=embedder, show_progress=False)
+    closing(bot)
+    bot.warm_up()
+    (tiny_corpus / "c.html").unlink()
+    assert bot.refresh().removed == ()
+    ans = bot.ask("What is expected across the coast on Friday?")
+    assert "Heavy rain" in ans.text and ans.source == "c.html"
+    report = bot.update_store(prune=True)
+    assert report.removed == ("c.html",) and report.embedded_chunks == 0
+    assert bot.ask("What is expected across the coast on Friday?").source != "c.html"
+    assert set(bot.store.hashes()) == {"a.txt", "b.md"}
+
+
+@MILVUS_ONLY
+def test_app_on_a_store_needs_no_folder_and_an_empty_store_says_what_to_do(tmp_path, tiny_corpus, embedder, closing):
+    uri = f"milvus://{tmp_path}/qa.db"
+    empty = qa.QA(corpus=tmp_path / "nothing-here", store=uri, embedder=embedder, show_progress=False)
+    with pytest.raises(qa.CorpusError, match="holds no articles") as e:
+        empty.warm_up()
+    assert "python -m qa index --store" in str(e.value) and "\n" not in str(e.value)
+    empty.close()
+    filler = qa.QA(corpus=tiny_corpus, store=uri, embedder=embedder, show_progress=False)
+    filler.update_store()
+    filler.close()
+    reader = qa.QA(corpus=tmp_path / "nothing-here", store=uri, embedder=embedder, show_progress=False)
+    closing(reader)  # answers from the store alone
+    ans = reader.ask("How many people were killed in the strike on the market in Sarmin?")
+    assert {"Twelve", "15"} <= {n for a in (ans, *ans.alternatives) for n in ("Twelve", "15") if n in a.text}
+    assert reader.status()["articles"] == 3
+
+
+def test_long_article_reads_back_whole_and_cites_exactly(uri, tmp_path, embedder, closing):
+    """An article longer than one stored text part (16,000 characters) is read back whole: offsets far into it
+    stay exact."""
+    filler = " ".join(f"Paragraph {i} of the council minutes records routine business about roads." for i in range(400))
+    text = "Council minutes\n\n" + filler + "\n\nThe council approved a budget of 4.2 million dinars for the new bridge.\n"
+    corpus = tmp_path / "long"
+    corpus.mkdir()
+    (corpus / "minutes.txt").write_text(text)
+    bot = qa.QA(corpus=corpus, store=uri, embedder=embedder, show_progress=False)
+    closing(bot)
+    ans = bot.ask("What budget did the council approve for the new bridge?")
+    doc = read_corpus(corpus)[0][0]
+    assert len(doc.text) > 16_000 and "4.2 million dinars" in ans.text
+    assert doc.text[ans.start : ans.end] == ans.text and ans.start > 16_000
+    assert bot.documents(["minutes.txt"])["minutes.txt"].text == doc.text
+
+
+@MILVUS_ONLY
+def test_shards_split_a_backfill_and_prune_only_their_own(tmp_path, embedder, closing):
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(8):
+        (corpus / f"n{i}.txt").write_text(f"Report {i}\n\nThe port of Tartus handled {i + 3} ships on Monday.\n")
+    docs = read_corpus(corpus)[0]
+    parts = [{d.source for d in docs if shard_of(d.source, 2) == i} for i in (0, 1)]
+    assert all(parts) and parts[0] | parts[1] == {d.source for d in docs}
+    store = _open(f"milvus://{tmp_path}/qa.db", embedder, closing)
+    assert set(update_store(store, docs, embedder, SETTINGS, shard=(0, 2)).added or store.hashes()) == parts[0]
+    update_store(store, docs, embedder, SETTINGS, shard=(1, 2))
+    assert set(store.hashes()) == parts[0] | parts[1]
+    gone = sorted(parts[1])[0]
+    report = update_store(store, [d for d in docs if d.source != gone], embedder, SETTINGS, shard=(0, 2), prune=True)
+    assert report.removed == () and gone in store.hashes()  # shard 0 never prunes shard 1's articles
+    report = update_store(store, [d for d in docs if d.source != gone], embedder, SETTINGS, shard=(1, 2), prune=True)
+    assert report.removed == (gone,) and gone not in store.hashes()
+
+
+@pytest.mark.parametrize("bad", ["2/2", "1", "a/b", "-1/3", "1/0"])
+def test_bad_shard_is_one_line(bad):
+    with pytest.raises(QAError, match="is not i/n"):
+        parse_shard(bad)
+
+
+def test_a_faiss_index_refuses_shards(tmp_path, tiny_corpus):
+    r = subprocess.run([sys.executable, "-m", "qa", "index", "--corpus", str(tiny_corpus), "--index",
+                        str(tmp_path / "idx"), "--shard", "0/2", "-q"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and r.stderr.startswith("error: --shard splits a backfill") and r.stderr.count("\n") == 1
