@@ -148,7 +148,8 @@ def evaluate(bot, rows: list[dict]) -> EvalResult:
                 res.declined_ok += 1
             else:
                 res.misses.append(f"MISS {tag}: {row['question']!r} -> {ans.text!r} (should decline)")
-        n, ok = check_citations(ans, bot.docs, row.get("sources") or [])
+        cited = {c.source for a in (ans, *ans.alternatives) for c in a.citations}
+        n, ok = check_citations(ans, bot.documents(cited), row.get("sources") or [])
         res.citations += n
         res.citations_ok += ok
         if ok < n:

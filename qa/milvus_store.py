@@ -287,27 +287,39 @@ class MilvusStore:
             self.docs_name, filter=_in(ids), output_fields=["source", "sha256"], limit=len(ids))} if ids else {}
 
     def upsert(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        did, c = doc_id(doc.source), self.client
-        for ch in chunks:
-            if len(ch.text.encode("utf-8", "surrogatepass")) > _MAX_TEXT:
-                raise IndexStoreError(f"a chunk of '{doc.source}' is over {_MAX_TEXT} bytes: lower chunk_tokens")
-        c.delete(self.chunks_name, filter=f'doc_id == "{did}"')
-        c.delete(self.texts_name, filter=f'doc_id == "{did}"')
-        rows = [{"id": f"{did}:{ch.start}:{ch.end}", "doc_id": did, "source": doc.source,
-                 "title": _cut(doc.title, _MAX_META), "date": doc.date or "", "start": ch.start, "end": ch.end,
-                 "n_tokens": ch.n_tokens, "text": ch.text, "dense": v.tolist()}
-                for ch, v in zip(chunks, np.asarray(vectors, dtype=np.float32), strict=True)]
-        for i in range(0, len(rows), _INSERT_BATCH):
-            c.insert(self.chunks_name, rows[i : i + _INSERT_BATCH])
-        parts = [doc.text[i : i + _TEXT_PART] for i in range(0, len(doc.text), _TEXT_PART)] or [""]
-        c.insert(self.texts_name, [{"id": f"{did}:{j}", "doc_id": did, "part": j, "text": t, "v": [0.0, 0.0]}
-                                   for j, t in enumerate(parts)])
-        # the hash last: a run stopped before this line redoes the document
-        c.upsert(self.docs_name, [{"doc_id": did, "source": doc.source, "sha256": doc.sha256,
-                                   "title": _cut(doc.title, _MAX_META), "date": doc.date or "",
-                                   "chars": len(doc.text), "chunks": len(chunks), "v": [0.0, 0.0]}])
+        self.upsert_many([(doc, chunks, vectors)])
+
+    def upsert_many(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray]]) -> None:
+        """``upsert`` for several documents in a few calls (one delete, insert and hash write per collection):
+        per-document calls made a milvus-lite build 2.6x slower than embedding alone."""
+        chunk_rows, text_rows, doc_rows = [], [], []
+        for doc, chunks, vectors in items:
+            if len(chunks) != len(vectors):
+                raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+            did = doc_id(doc.source)
+            for ch in chunks:
+                if len(ch.text.encode("utf-8", "surrogatepass")) > _MAX_TEXT:
+                    raise IndexStoreError(f"a chunk of '{doc.source}' is over {_MAX_TEXT} bytes: lower chunk_tokens")
+            chunk_rows += [{"id": f"{did}:{ch.start}:{ch.end}", "doc_id": did, "source": doc.source,
+                            "title": _cut(doc.title, _MAX_META), "date": doc.date or "", "start": ch.start,
+                            "end": ch.end, "n_tokens": ch.n_tokens, "text": ch.text, "dense": v.tolist()}
+                           for ch, v in zip(chunks, np.asarray(vectors, dtype=np.float32), strict=True)]
+            parts = [doc.text[i : i + _TEXT_PART] for i in range(0, len(doc.text), _TEXT_PART)] or [""]
+            text_rows += [{"id": f"{did}:{j}", "doc_id": did, "part": j, "text": t, "v": [0.0, 0.0]}
+                          for j, t in enumerate(parts)]
+            doc_rows.append({"doc_id": did, "source": doc.source, "sha256": doc.sha256,
+                             "title": _cut(doc.title, _MAX_META), "date": doc.date or "", "chars": len(doc.text),
+                             "chunks": len(chunks), "v": [0.0, 0.0]})
+        if not doc_rows:
+            return
+        c, ids = self.client, _ids([d["source"] for d in doc_rows])
+        for name in (self.chunks_name, self.texts_name):  # none of their old chunks or text parts remain
+            c.delete(name, filter=_in(ids))
+        for name, rows in ((self.chunks_name, chunk_rows), (self.texts_name, text_rows)):
+            for i in range(0, len(rows), _INSERT_BATCH):
+                c.insert(name, rows[i : i + _INSERT_BATCH])
+        # the hashes last: a run stopped before this line redoes these documents
+        c.upsert(self.docs_name, doc_rows)
 
     def delete(self, source: str) -> None:
         did, c = doc_id(source), self.client

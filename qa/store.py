@@ -150,6 +150,10 @@ class Store(Protocol):
         """Replace ``doc``'s chunks (all of them: none of its old ones remain) and record its hash."""
         ...
 
+    def upsert_many(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray]]) -> None:
+        """``upsert`` of several ``(doc, chunks, vectors)`` at once (what an ingest batches)."""
+        ...
+
     def delete(self, source: str) -> None:
         """Remove a document's chunks and hash (nothing happens for an unknown one)."""
         ...
@@ -230,10 +234,11 @@ def update_store(store: Store, docs: Iterable[Document], embedder: Embedder, set
     def write(batch: list[tuple[Document, list[Chunk]]]) -> int:
         texts = [c.text for _, cs in batch for c in cs]
         vecs = embedder.embed(texts)
-        k = 0
+        items, k = [], 0
         for d, cs in batch:
-            store.upsert(d, cs, vecs[k : k + len(cs)])
+            items.append((d, cs, vecs[k : k + len(cs)]))
             k += len(cs)
+        store.upsert_many(items)
         return len(texts)
 
     try:
@@ -410,6 +415,10 @@ class FaissStore:
                           np.vstack([vecs[keep], np.asarray(vectors, dtype=np.float32).reshape(-1, vecs.shape[1])]),
                           {**documents, doc.source: document_entry(doc)})
             self._search = None
+
+    def upsert_many(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray]]) -> None:
+        for doc, chunks, vectors in items:
+            self.upsert(doc, chunks, vectors)
 
     def delete(self, source: str) -> None:
         with self._lock:
