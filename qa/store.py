@@ -186,8 +186,8 @@ def shard_of(source: str, shards: int) -> int:
     """Which of ``shards`` parts of a backfill a document belongs to (by its file name's hash: every machine
     computes the same split, whatever order it reads the files in).
 
-    >>> shard_of("2024/a.txt", 4), shard_of("2024/a.txt", 1)
-    (1, 0)
+    >>> [shard_of(name, 4) for name in ("a.txt", "b.txt", "c.txt")], shard_of("a.txt", 1)
+    ([2, 3, 0], 0)
     """
     return int(hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12], 16) % shards
 

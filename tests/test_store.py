@@ -363,3 +363,23 @@ def test_a_faiss_index_refuses_shards(tmp_path, tiny_corpus):
                         str(tmp_path / "idx"), "--shard", "0/2", "-q"], cwd=ROOT, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 2 and r.stderr.startswith("error: --shard splits a backfill") and r.stderr.count("\n") == 1
+
+
+@MILVUS_ONLY
+def test_index_command_with_workers_resumes_and_prunes(tmp_path, tiny_corpus):
+    """``python -m qa index --workers 2`` fills a store; a rerun embeds nothing; ``--prune`` removes a deleted file."""
+    uri = f"milvus://{tmp_path}/qa.db"
+
+    def index(*extra):
+        r = subprocess.run([sys.executable, "-m", "qa", "index", "--corpus", str(tiny_corpus), "--store", uri, "-q",
+                            *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-800:]
+        return r.stdout
+
+    first = index("--workers", "2")
+    assert "3 articles" in first and "rebuilt" in first and " 0 chunks embedded" not in first
+    assert "up to date; 0 chunks embedded" in index("--workers", "2")
+    (tiny_corpus / "c.html").unlink()
+    assert "up to date" in index()  # without --prune a store only gains articles
+    out = index("--prune")
+    assert "2 articles" in out and "0 added, 0 changed, 1 removed" in out
