@@ -32,7 +32,16 @@ from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, NUMBER, PERSON, Question
-from .spans import complete_number, figure_value, fits_kind, repeats_question, same_quantity_kind, trim_span, widen_name
+from .spans import (
+    complete_date,
+    complete_number,
+    figure_value,
+    fits_kind,
+    repeats_question,
+    same_quantity_kind,
+    trim_span,
+    widen_name,
+)
 from .text import STOPWORDS, collapse_whitespace, content_words, sentence_spans, squad_normalize, terms
 
 
@@ -402,12 +411,15 @@ class ReaderAnswerer:
 
     @staticmethod
     def complete(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
-        """The reader's span made whole: edges trimmed, a number's unit and qualifier, a person's full name."""
+        """The reader's span made whole: edges trimmed, a number's unit and qualifier, a person's full name,
+        a date's day and year."""
         a, b = trim_span(text, start, end)
         if re.search(r"\d", text[a:b]) or question.kind == NUMBER:
             a, b = complete_number(text, a, b)
         if question.kind == PERSON and len(text[a:b].split()) == 1:  # a surname alone: the whole name
             a, b = widen_name(text, a, b, STOPWORDS)
+        if question.kind == DATE:  # a month its day and year, a weekday its part of the day
+            a, b = complete_date(text, a, b)
         return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:

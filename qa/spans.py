@@ -365,6 +365,38 @@ _NUMBER_PART = re.compile(
     rf"{_SIGN}|{_CODE}|{_QUALIFIERS}|and|a|an|per|{'|'.join(_RATE_WORDS)}", _I)
 
 
+_MONTH_END = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\.?\Z")
+_MONTH_DAY_END = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\.?{_GAP}\d{{1,2}}(?:st|nd|rd|th)?\Z")
+_WEEKDAY_END = re.compile(rf"\b(?:{'|'.join(_WEEKDAYS)})\Z")
+_YEAR_AFTER = rf"(?:,?{_GAP}(?:1[5-9]\d\d|20\d\d)(?![\d.,]\d)|{_GAP}(?:last|this|next){_GAP}year)\b"
+_AFTER_MONTH = re.compile(rf"(?:{_GAP}\d{{1,2}}(?:st|nd|rd|th)?(?![\d.,]\d)\b)?(?:{_YEAR_AFTER})?")
+_AFTER_MONTH_DAY = re.compile(f"(?:{_YEAR_AFTER})?")
+_AFTER_WEEKDAY = re.compile(rf"{_GAP}(?:morning|afternoon|evening|night)\b|")
+
+
+def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
+    """A date cut short made whole, forward only: a month gets its day and year ("March 3, 1987") or
+    relative year ("February last year"), a month and day their year, a weekday its part of the day
+    ("Tuesday morning"). Anything else is returned unchanged.
+
+    >>> t = "Quotas were suspended in February last year. Talks began on March 3, 1987 and on Tuesday night."
+    >>> [t[slice(*complete_date(t, t.find(w), t.find(w) + len(w)))] for w in ("February", "March 3", "Tuesday")]
+    ['February last year', 'March 3, 1987', 'Tuesday night']
+    """
+    start, end = _clamp(text, start, end)
+    span = text[start:end]
+    if _MONTH_END.search(span):
+        tail = _AFTER_MONTH
+    elif _MONTH_DAY_END.search(span):
+        tail = _AFTER_MONTH_DAY
+    elif _WEEKDAY_END.search(span):
+        tail = _AFTER_WEEKDAY
+    else:
+        return start, end
+    m = tail.match(text, end)
+    return start, (m.end() if m else end)
+
+
 def _only_number(span: str) -> bool:
     """Whether every word of a span is part of a figure: "about 30 mln dlrs", "1,500"."""
     words = re.findall(r"[^\s,;:()\[\]\"“”]+", span)

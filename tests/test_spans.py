@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.spans import (
+    complete_date,
     complete_number,
     fits_kind,
     same_quantity_kind,
@@ -273,3 +274,36 @@ def test_rules_keep_offsets_inside_the_text_and_move_one_way():
                 assert 0 <= a <= s <= e <= b <= len(text)
             a, b = trim_span(text, s, e)
             assert s <= a <= b <= e and (a < b or s == e)
+
+
+# --- complete_date ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, part, want", [
+    ("Export quotas were suspended in February last year, officials said.", "February", "February last year"),
+    ("The accord was signed on March 3, 1987 in Geneva.", "March", "March 3, 1987"),
+    ("The accord was signed on March 3, 1987 in Geneva.", "March 3", "March 3, 1987"),
+    ("Output fell in June 1986 and rose after.", "June", "June 1986"),
+    ("Troops entered the town on Tuesday morning.", "Tuesday", "Tuesday morning"),
+    ("The plant will close in\nApril 1988, the company said.", "April", "April 1988"),
+])
+def test_complete_date_adds_day_year_or_part_of_day(text, part, want):
+    i = text.index(part)
+    a, b = complete_date(text, i, i + len(part))
+    assert text[a:b] == want
+
+
+@pytest.mark.parametrize("text, part", [
+    ("Sales rose 12 pct in May, and 1,500 workers were hired.", "May"),  # a figure after a comma is no year
+    ("He said on Friday that talks would go on.", "Friday"),
+    ("Prices have risen since 1985 in the region.", "1985"),  # a year alone is whole
+    ("The deal, agreed last week, closes soon.", "last week"),
+])
+def test_complete_date_leaves_whole_dates_and_other_spans_alone(text, part):
+    i = text.index(part)
+    a, b = complete_date(text, i, i + len(part))
+    assert (a, b) == (i, i + len(part))
+
+
+def test_complete_date_stops_at_a_blank_line():
+    text = "The talks ended in March\n\n1987 was a hard year."
+    i = text.index("March")
+    assert complete_date(text, i, i + 5) == (i, i + 5)
