@@ -33,10 +33,12 @@ from typing import Protocol
 from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, NUMBER, PERSON, Question
 from .spans import (
+    asked_unit,
     complete_date,
     complete_number,
     figure_value,
     fits_kind,
+    has_unit,
     repeats_question,
     same_quantity_kind,
     trim_span,
@@ -273,7 +275,8 @@ def features(margin: float, null: float, cov: float, fits: bool, in_question: fl
     margin: the reader's span score minus its "no answer" score in the window; null: the window's
     "no answer" score; coverage: IDF-weighted share of the question's terms in the span's sentence
     (what only its neighbours add counts a third); fits: the span looks like the type asked for
-    (``qa.spans.fits_kind``); in_question: share of the span's words that the question already has;
+    (``qa.spans.fits_kind``), a figure in the unit the question names if it names one (``asked_unit``);
+    in_question: share of the span's words that the question already has;
     length: log of the span's words; support: log of 1 + the other windows giving the same answer.
     (The window's retrieval rank was tried too: it helps on SQuAD, one short paragraph a document,
     and costs right answers on news, where the answer often sits in the third or fourth window.)
@@ -382,6 +385,7 @@ class ReaderAnswerer:
         if not raw:
             return []
         q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
+        unit = asked_unit(question.text) if question.kind == NUMBER else ""
         texts = [collapse_whitespace(docs[w.source].text[a:b]) for w, _s, a, b in raw]
         # an answer names something the question does not already name
         kept = [(x, t) for x, t in zip(raw, texts, strict=True) if not repeats_question(t, question.text)]
@@ -394,13 +398,15 @@ class ReaderAnswerer:
             # other windows giving the same answer
             support = len({x for (x, *_), t in zip(raw, texts, strict=True) if x is not w and same_answer(text, t)})
             cov = self._coverage(q_terms, docs[w.source].text, a, b)
-            f = features(s.margin, s.null, cov, fits_kind(question.kind, text),
+            fits = fits_kind(question.kind, text) and (question.kind != NUMBER or has_unit(text, unit))
+            f = features(s.margin, s.null, cov, fits,
                          len(words & q_words) / len(words) if words else 1.0, len(text.split()), support)
             out.append(Candidate(w.source, a, b, text, 0.0, f))
         if calibrate:
             out = [replace(c, confidence=self.calibration.probability(c.features)) for c in out]
         # the reader ranks (its margin over "no answer"); the calibration only says how sure that is. A
-        # figure or a date is asked for by its form: a span without one does not come first
+        # figure or a date is asked for by its form: a span without one (or a figure without the unit the
+        # question names: "what percentage" -> "... pct") does not come first
         strict = question.kind in (NUMBER, DATE)
         return _dedupe(sorted(out, key=lambda c: (strict and not c.features["fits"], -c.features["margin"])))
 

@@ -489,6 +489,44 @@ def unit_of(span: str) -> str:
     return key
 
 
+# units a question can ask a figure in; counts of people and spans of time are left out: "how many people"
+# is answered "12 civilians" or "dozens of fighters" as well as "12 people"
+_ASKABLE_UNITS = frozenset(_CURRENCY_WORDS + _MEASURE_WORDS) - frozenset(
+    "people persons years months weeks days hours minutes seconds points shares".split())
+_ASKED_PERCENT = re.compile(r"\b(?:percentage|percent|per\s+cent|pct)\b", _I)
+_ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
+
+
+def asked_unit(question: str) -> str:
+    """The unit a number question names for its answer, as ``unit_of`` keys it: "percent" for "what
+    percentage ..." / "by how many pct ..."; the unit of "how many barrels ..." / "how many dollars ...";
+    "" when it names none (people, time, things: "how many towns ...").
+
+    >>> asked_unit("By what percentage did exports rise?"), asked_unit("How many barrels a day were lost?")
+    ('percent', 'barrel')
+    >>> asked_unit("How many towns fell?"), asked_unit("How many people were killed?")
+    ('', '')
+    """
+    if _ASKED_PERCENT.search(question):
+        return "percent"
+    m = _ASKED_COUNT.search(question)
+    if m and m.group(1).lower() in _ASKABLE_UNITS:
+        return _unit_key(m.group(1))
+    return ""
+
+
+def has_unit(span: str, unit: str) -> bool:
+    """Whether a figure ``span`` is in ``unit`` (an ``asked_unit`` key; "" accepts any span).
+
+    >>> has_unit("68.9 pct", "percent"), has_unit("355", "percent"), has_unit("300,000 barrels per day", "barrel")
+    (True, False, True)
+    """
+    if not unit:
+        return True
+    got = unit_of(span)
+    return got == unit or got.startswith(unit + " ")
+
+
 def same_quantity_kind(a: str, b: str) -> bool:
     """Do two figures count the same thing: both have a number and the same unit (or both none).
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qa.spans import (
+    asked_unit,
     complete_date,
     complete_number,
     fits_kind,
+    has_unit,
     same_quantity_kind,
     trim_span,
     unit_of,
@@ -307,3 +309,28 @@ def test_complete_date_stops_at_a_blank_line():
     text = "The talks ended in March\n\n1987 was a hard year."
     i = text.index("March")
     assert complete_date(text, i, i + 5) == (i, i + 5)
+
+
+# --- asked_unit / has_unit ----------------------------------------------------------------------------
+@pytest.mark.parametrize("question, unit", [
+    ("By what percentage did the index climb last year?", "percent"),
+    ("What pct of the shares does the group hold?", "percent"),
+    ("How many tonnes of sugar were exported?", "tonne"),
+    ("How many dollars a share did the bidder offer?", "dollar"),
+    ("How many miles of track were flooded?", "mile"),
+    ("How many people were killed in the attack?", ""),  # counts of people come in many words
+    ("How many years did the talks take?", ""),
+    ("How many towns did the rebels take?", ""),
+    ("How much did the company earn?", ""),
+])
+def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
+    assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize("span, unit, ok", [
+    ("68.9 pct", "percent", True), ("12.5 per cent", "percent", True), ("355", "percent", False),
+    ("34 mln dlrs", "dollar", True), ("300,000 barrels per day", "barrel", True), ("300,000", "barrel", False),
+    ("seven", "", True),
+])
+def test_has_unit(span, unit, ok):
+    assert has_unit(span, unit) is ok
