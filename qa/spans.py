@@ -376,12 +376,12 @@ _AFTER_WEEKDAY = re.compile(rf"{_GAP}(?:morning|afternoon|evening|night)\b|")
 
 def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
     """A date cut short made whole, forward only: a month gets its day and year ("March 3, 1987") or
-    relative year ("February last year"), a month and day their year, a weekday its part of the day
+    relative year ("October last year"), a month and day their year, a weekday its part of the day
     ("Tuesday morning"). Anything else is returned unchanged.
 
-    >>> t = "Quotas were suspended in February last year. Talks began on March 3, 1987 and on Tuesday night."
-    >>> [t[slice(*complete_date(t, t.find(w), t.find(w) + len(w)))] for w in ("February", "March 3", "Tuesday")]
-    ['February last year', 'March 3, 1987', 'Tuesday night']
+    >>> t = "The mill shut in October last year. Talks began on March 3, 1987 and ended on Tuesday night."
+    >>> [t[slice(*complete_date(t, t.find(w), t.find(w) + len(w)))] for w in ("October", "March 3", "Tuesday")]
+    ['October last year', 'March 3, 1987', 'Tuesday night']
     """
     start, end = _clamp(text, start, end)
     span = text[start:end]

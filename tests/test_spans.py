@@ -280,7 +280,7 @@ def test_rules_keep_offsets_inside_the_text_and_move_one_way():
 
 # --- complete_date ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, part, want", [
-    ("Export quotas were suspended in February last year, officials said.", "February", "February last year"),
+    ("The mill shut in October last year, its owner said.", "October", "October last year"),
     ("The accord was signed on March 3, 1987 in Geneva.", "March", "March 3, 1987"),
     ("The accord was signed on March 3, 1987 in Geneva.", "March 3", "March 3, 1987"),
     ("Output fell in June 1986 and rose after.", "June", "June 1986"),
@@ -313,7 +313,7 @@ def test_complete_date_stops_at_a_blank_line():
 
 # --- asked_unit / has_unit ----------------------------------------------------------------------------
 @pytest.mark.parametrize("question, unit", [
-    ("By what percentage did the index climb last year?", "percent"),
+    ("By what percentage did retail sales grow in the spring?", "percent"),
     ("What pct of the shares does the group hold?", "percent"),
     ("How many tonnes of sugar were exported?", "tonne"),
     ("How many dollars a share did the bidder offer?", "dollar"),
