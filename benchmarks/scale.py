@@ -8,12 +8,13 @@ For each size N the corpus is the 5 seed articles plus the first N Reuters-21578
 - **build**: ``python -m qa index``'s work (``QA.update_store``) in a fresh process, with 1 and ``--workers``
   embedding processes at the smallest size and ``--workers`` above it: wall time, chunks/s, peak RSS, and the
   ratio to **pure embedding** (the same chunks through ``MiniLMEmbedder`` alone; measured on every chunk at
-  the smallest size, on a 2,000-chunk sample above it, the time then scaled to the chunk count);
+  the smallest size (`--compare-at`), on a 2,000-chunk sample at the others, the time then scaled to the chunk count);
 - **warm app**: a fresh process that opens the store as the chat app does (FAISS: over the corpus folder,
   held in memory; Milvus: over an empty uploads folder, the archive in the store), answers the seed dev
   questions once to warm up, then 3 more rounds: ask p50/p95, its ratio to one query ``encode`` (p50 of 50),
-  peak RSS (VmHWM; plus the resident memory of its child processes at the end: milvus-lite's server
-  runs as one), answer-in-top-5 (a gold answer inside one of the 5 best passages) and answers right.
+  peak RSS (VmHWM; milvus-lite 3.x runs inside the process — checked: it starts no child —, so its memory
+  is in that figure; the resident memory of any descendant processes at the end is printed beside it),
+  answer-in-top-5 (a gold answer inside one of the 5 best passages) and answers right.
 
 Every build and app runs in its own process (peak RSS is its own). Prints a table and one JSON line (also
 ``benchmarks/out/scale.json``). Expect about 1 h on 2 cores for all three sizes and both stores.
@@ -22,6 +23,7 @@ Every build and app runs in its own process (peak RSS is its own). Prints a tabl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -44,18 +46,34 @@ def vm_hwm_mb() -> float:
     return float("nan")
 
 
+def rss_parts_mb() -> dict[str, float]:
+    """Resident memory now (MiB): anonymous (heaps: Python objects, the FAISS index, an in-process engine's
+    data) and file-backed (shared libraries, memory-mapped files)."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("RssAnon", "RssFile", "VmRSS"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
 def children_rss_mb() -> float:
-    """Resident memory (MiB) of this process's children now: milvus-lite serves its .db from a child process."""
-    me, total = str(os.getpid()), 0
+    """Resident memory (MiB) of this process's descendants now (0 when it has none)."""
+    parent: dict[str, str] = {}
+    rss: dict[str, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if fields[1] == me:
-                status = (stat.parent / "status").read_text()
-                total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS:"))
-        except (OSError, IndexError, StopIteration, ValueError):
+            parent[stat.parent.name] = stat.read_text().rsplit(")", 1)[1].split()[1]
+            status = (stat.parent / "status").read_text()
+            rss[stat.parent.name] = next((int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS:")), 0)
+        except (OSError, IndexError):
             continue
-    return total / 1024
+    mine, grew = {str(os.getpid())}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in mine} - mine
+        grew = bool(more)
+        mine |= more
+    return sum(rss.get(p, 0) for p in mine - {str(os.getpid())}) / 1024
 
 
 # --- children ------------------------------------------------------------------------------------------
@@ -135,7 +153,7 @@ def child_app(corpus: Path, store: str) -> dict:
     out = {"warm_up_s": warm_s, "ask_p50_ms": percentile(lat, 50), "ask_p95_ms": percentile(lat, 95),
            "encode_p50_ms": percentile(enc, 50), "top5": hits, "answerable": answerable, "correct": res.correct,
            "declined_ok": res.declined_ok, "unanswerable": res.unanswerable, "peak_rss_mb": vm_hwm_mb(),
-           "children_rss_mb": children_rss_mb()}
+           "children_rss_mb": children_rss_mb(), "rss_now_mb": rss_parts_mb()}
     out["ratio"] = out["ask_p50_ms"] / out["encode_p50_ms"]
     bot.close()
     return out
@@ -150,13 +168,26 @@ def run_child(*args: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def store_uri(store: str, size: int, suffix: str, tmp: Path, server) -> str:
+    """Where one build of ``store`` goes: a folder, a milvus-lite file, or a collection on the server."""
+    if store == "faiss":
+        return str(tmp / f"index-{store}-{size}{suffix}")
+    if store == "milvus-server":
+        return f"milvus://127.0.0.1:{server.port}?collection=scale_{size}{suffix.replace('-', '_')}"
+    return f"milvus://{tmp}/{store}-{size}{suffix}.db"
+
+
 # --- the run -------------------------------------------------------------------------------------------
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,5000,17983", help="Reuters articles added to the seeds, comma-separated")
-    ap.add_argument("--stores", default="faiss,milvus-lite")
+    ap.add_argument("--stores", default="faiss,milvus-lite", help="of faiss, milvus-lite, milvus-server (the "
+                    "standalone Milvus 2.3.5 of the PyPI `milvus` wheel, started on 127.0.0.1 as the tests do: "
+                    "dense only, the engine outside the app process)")
     ap.add_argument("--workers", type=int, default=2, help="embedding processes for the builds (1 is also run at "
                     "the smallest size)")
+    ap.add_argument("--compare-at", type=int, default=None, help="the size at which every chunk is timed for pure "
+                    "embedding and the 1-worker build is run too (default: the smallest of --sizes)")
     ap.add_argument("--sample", type=int, default=2000, help="chunks timed for pure embedding above the smallest size")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -171,24 +202,32 @@ def main() -> None:
     from common import make_corpus, report
 
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    compare_at = min(sizes) if args.compare_at is None else args.compare_at
     stores = [x.strip() for x in args.stores.split(",") if x.strip()]
     rows, record = [], {"sizes": sizes, "stores": stores, "workers": args.workers, "runs": []}
-    with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp, contextlib.ExitStack() as stack:
         tmp = Path(tmp)
+        server = None
+        if "milvus-server" in stores:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from milvus_server import running_milvus
+
+            server = stack.enter_context(running_milvus(tmp / "milvus-server"))
+            print(f"milvus server {server} (2.3.5, dense only)", flush=True)
         empty = tmp / "uploads"
         empty.mkdir()
-        for n_i, size in enumerate(sizes):
+        for size in sizes:
             corpus = make_corpus(tmp / f"corpus-{size}", reuters=size)
             n_docs = sum(1 for _ in corpus.iterdir())
-            pure = run_child("embed", str(corpus), "0" if n_i == 0 else str(args.sample))
+            pure = run_child("embed", str(corpus), "0" if size == compare_at else str(args.sample))
             print(f"\n-- {n_docs} articles, {pure['chunks']} chunks: pure embedding {pure['chunks_per_s']:.1f} chunks/s "
-                  f"({pure['embedded']} timed) -> {pure['all_chunks_s']:.0f} s for all", flush=True)
+                  f"({pure['embedded']} timed) -> {pure['all_chunks_s']:.0f} s for all; load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
             for store in stores:
-                uri = str(tmp / f"index-{store}-{size}") if store == "faiss" else f"milvus://{tmp}/{store}-{size}.db"
+                uri = store_uri(store, size, "", tmp, server)
                 builds = {}
-                for w in sorted({1, args.workers} if n_i == 0 else {args.workers}):
-                    where = uri if w == args.workers else (str(tmp / f"index-{store}-{size}-w{w}") if store == "faiss"
-                                                           else f"milvus://{tmp}/{store}-{size}-w{w}.db")
+                for w in sorted({1, args.workers} if size == compare_at else {args.workers}):
+                    where = uri if w == args.workers else store_uri(store, size, f"-w{w}", tmp, server)
                     b = run_child("build", str(corpus), where, str(w))
                     builds[w] = b
                     print(f"   {store} build, {w} worker(s): {b['seconds']:.1f} s, {b['chunks_per_s']:.1f} chunks/s, "
@@ -216,6 +255,7 @@ def main() -> None:
                      f"{a['correct']}/{a['answerable']}"),
                 ]
                 record["runs"].append({"size": size, "store": store, "articles": n_docs, "pure": pure,
+                                       "load_average_1min_after": os.getloadavg()[0],
                                        "builds": {str(w): x for w, x in builds.items()}, "app": a})
     rows.append(("targets", "FAISS build <= 1.2x pure embedding, ask ratio unchanged; Milvus app RSS flat"))
     report("scale", rows, record)
