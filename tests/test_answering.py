@@ -237,3 +237,28 @@ def test_concurrent_first_asks_warm_up_once(tiny_corpus, tmp_path, embedder):
         t.join()
     assert len(calls) == 1 and len(answers) == 4
     assert all(not a.abstained and a.text == answers[0].text for a in answers)
+
+
+def _ranked(question: str, text: str, spans: list[tuple[str, float]]) -> list[str]:
+    """The answerer's ranking of the given reader spans (``(words, score)``, each found in ``text``)."""
+    from qa.answering import ReaderAnswerer, ReadingWindow
+    from qa.reader import Span
+
+    doc = Document(source="a.txt", text=text)
+    read = [[Span(text.index(w), text.index(w) + len(w), w, score, 1.0) for w, score in spans]]
+    answerer = ReaderAnswerer()
+    window = ReadingWindow("a.txt", 0, len(text), 0)
+    return [c.text for c in answerer.candidates(analyse(question), [window], {"a.txt": doc}, spans=read)]
+
+
+def test_a_figure_in_the_unit_the_question_names_comes_first():
+    text = "Exports rose by 355 to 4,120 crates last year, a gain of 9.4 pct, the ministry said."
+    # the reader prefers the bare figure; the question asks for a percentage
+    assert _ranked("By what percentage did exports rise last year?", text, [("355", 9.0), ("9.4", 5.0)])[0] == "9.4 pct"
+    # a question naming no unit keeps the reader's order
+    assert _ranked("How much did exports rise last year?", text, [("355", 9.0), ("9.4", 5.0)])[0] == "355"
+
+
+def test_a_date_answer_cut_at_its_month_is_completed():
+    text = "The mill in Velmora shut in October last year and reopened on Tuesday morning."
+    assert _ranked("When did the mill shut?", text, [("October", 6.0)]) == ["October last year"]
