@@ -127,7 +127,19 @@ def test_matches_minilm_in_order_and_close_stops_the_workers(reference, sentence
     e.close()  # idempotent
 
 
-def test_ctrl_c_stops_the_workers_and_reraises(sentences):
+@pytest.fixture
+def python_ctrl_c():
+    """SIGINT as a fresh ``python -m qa index`` gets it: Python's handler, not blocked. Libraries loaded by
+    earlier tests in this process may replace or block it (the whole suite in one process once swallowed
+    this test's Ctrl-C; alone it passed)."""
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    signal.signal(signal.SIGINT, handler)
+
+
+def test_ctrl_c_stops_the_workers_and_reraises(sentences, python_ctrl_c):
     before = set(multiprocessing.active_children())
     e = ParallelEmbedder(2)
     pids = _started(e, before)
