@@ -364,16 +364,30 @@ class MilvusStore:
         return self._count(self.docs_name)
 
     def documents(self, sources: Sequence[str]) -> dict[str, Document]:
-        """The stored articles named (their whole texts, as indexed); unknown names are left out."""
+        """The stored articles named (their whole texts, as indexed); unknown names are left out.
+
+        On a server the texts are read at Bounded consistency first (a Strong read waits for the server's
+        next time tick: ~200 ms each on 2.3.5, measured) and only the articles that read did not return
+        whole are read again at the collection's Strong level (one written by another process moments ago).
+        """
         ids = _ids(sources)
         if not ids:
             return {}
+        if self.uri.path is not None:  # milvus-lite: one level only
+            return self._documents(ids, {})
+        out = self._documents(ids, {"consistency_level": "Bounded"})
+        missing = _ids([s for s in sources if s not in out])
+        if missing:
+            out.update(self._documents(missing, {}))
+        return out
+
+    def _documents(self, ids: list[str], read: dict) -> dict[str, Document]:
         c = self.client
         meta = c.query(self.docs_name, filter=_in(ids), output_fields=["doc_id", "source", "sha256", "title", "date"],
-                       limit=len(ids))
+                       limit=len(ids), **read)
         parts: dict[str, list[tuple[int, str]]] = {}
         for r in c.query(self.texts_name, filter=_in(ids), output_fields=["doc_id", "part", "text"],
-                         limit=_QUERY_LIMIT):
+                         limit=_QUERY_LIMIT, **read):
             parts.setdefault(r["doc_id"], []).append((int(r["part"]), r["text"]))
         out = {}
         for m in meta:
