@@ -363,8 +363,9 @@ class MilvusStore:
     def count_documents(self) -> int:
         return self._count(self.docs_name)
 
-    def documents(self, sources: Sequence[str]) -> dict[str, Document]:
-        """The stored articles named (their whole texts, as indexed); unknown names are left out.
+    def documents(self, sources: Sequence[str], *, fresh: bool = False) -> dict[str, Document]:
+        """The stored articles named (their whole texts, as indexed); unknown names are left out. ``fresh``:
+        read at the collection's Strong level only (the caller found a newer passage than the text it got).
 
         On a server the texts are read at Bounded consistency first (a Strong read waits for the server's
         next time tick: ~200 ms each on 2.3.5, measured) and only the articles that read did not return
@@ -373,7 +374,7 @@ class MilvusStore:
         ids = _ids(sources)
         if not ids:
             return {}
-        if self.uri.path is not None:  # milvus-lite: one level only
+        if self.uri.path is not None or fresh:  # milvus-lite has one level only
             return self._documents(ids, {})
         out = self._documents(ids, {"consistency_level": "Bounded"})
         missing = _ids([s for s in sources if s not in out])
