@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
-from .question import DATE, NUMBER, PERSON, Question
+from .question import DATE, NUMBER, PERSON, REASON, Question
 from .spans import (
     asked_unit,
     complete_date,
@@ -408,7 +408,14 @@ class ReaderAnswerer:
         # figure or a date is asked for by its form: a span without one (or a figure without the unit the
         # question names: "what percentage" -> "... pct") does not come first
         strict = question.kind in (NUMBER, DATE)
-        return _dedupe(sorted(out, key=lambda c: (strict and not c.features["fits"], -c.features["margin"])))
+        # a reason is a phrase: every why-question of the SQuAD tune half (66) has a gold of two or more
+        # words, one of them lowercase; a lone name or ticker does not come first
+        why = question.kind == REASON
+
+        def off_kind(c: Candidate) -> bool:
+            return (strict and not c.features["fits"]) or (why and not _phrase(c.text))
+
+        return _dedupe(sorted(out, key=lambda c: (off_kind(c), -c.features["margin"])))
 
     def _coverage(self, q_terms: list[str], text: str, a: int, b: int) -> float:
         """``sentence_coverage`` of the sentence(s) holding ``text[a:b]``."""
@@ -433,6 +440,16 @@ class ReaderAnswerer:
         ranked = self.candidates(question, windows, docs)
         return assemble(question, ranked, docs, passages, threshold=self.threshold,
                         max_alternatives=self.max_alternatives)
+
+
+def _phrase(text: str) -> bool:
+    """Two or more words, one of them lowercase: "higher fuel costs", not "Norland" or "NRL".
+
+    >>> _phrase("because costs rose"), _phrase("NRL"), _phrase("Norland Corp")
+    (True, False, False)
+    """
+    words = text.split()
+    return len(words) >= 2 and any(w[:1].islower() for w in words)
 
 
 def _dedupe(ranked: list[Candidate]) -> list[Candidate]:

@@ -262,3 +262,11 @@ def test_a_figure_in_the_unit_the_question_names_comes_first():
 def test_a_date_answer_cut_at_its_month_is_completed():
     text = "The mill in Velmora shut in October last year and reopened on Tuesday morning."
     assert _ranked("When did the mill shut?", text, [("October", 6.0)]) == ["October last year"]
+
+
+def test_a_why_question_gets_a_phrase_before_a_lone_name():
+    text = "Norland Mills (NRL) is moving output abroad because of higher fuel costs at home, its chairman said."
+    ranked = _ranked("Why is Norland Mills moving output abroad?", text, [("NRL", 8.0), ("higher fuel costs", 6.0)])
+    assert ranked[0] == "higher fuel costs"
+    # any other question keeps the reader's order
+    assert _ranked("Which ticker does Norland Mills trade under?", text, [("NRL", 8.0), ("higher fuel costs", 6.0)])[0] == "NRL"
