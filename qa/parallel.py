@@ -136,7 +136,6 @@ class ParallelEmbedder:
     model_id = MODEL_NAME
     dim = MiniLMEmbedder.dim
     max_wordpieces = MiniLMEmbedder.max_wordpieces
-    _longest_first = True  # False: slices in input order (kept for the benchmark that chose True)
 
     def __init__(self, workers: int, *, batch_size: int = 32):
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
@@ -208,9 +207,7 @@ class ParallelEmbedder:
         pool, _ = self._get_pool()
         # longest first, as sentence-transformers orders one encode() call: slices of like lengths pad little,
         # and the big ones go first so the workers finish together; the rows are put back in input order below
-        order = list(range(len(texts)))
-        if self._longest_first:
-            order.sort(key=lambda i: -len(texts[i]) if isinstance(texts[i], str) else 0)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]) if isinstance(texts[i], str) else 0)
         step = 2 * bs
         parts = [order[i : i + step] for i in range(0, len(order), step)]
         slices = [[texts[i] for i in part] for part in parts]

@@ -328,9 +328,11 @@ class StoreRetriever:
     def search_with_documents(self, query: str, k: int) -> tuple[list[Passage], dict[str, Document]]:
         found = self.store.search(query, self.embedder.embed([query]), k)
         docs = self.store.documents(list(dict.fromkeys(p.source for p in found)))
-        stale = list(dict.fromkeys(p.source for p in found if (d := docs.get(p.source)) is None
-                                   or d.text[p.start : p.end] != p.text))
-        if stale:  # read (at Bounded consistency) before an update the search already saw: read those again
+        # a text older than the passage the search found (read at Bounded consistency before an update): read
+        # those again at Strong (an article missing from the first read was already read again by documents())
+        stale = list(dict.fromkeys(p.source for p in found if (d := docs.get(p.source)) is not None
+                                   and d.text[p.start : p.end] != p.text))
+        if stale:
             docs.update(self.store.documents(stale, fresh=True))
         out = []
         for p in found:
