@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_right
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import numpy as np
 from .datatypes import Answer, Document
 from .embedding import model_path
 from .errors import QAError, ReaderError
-from .text import content_words, wordpiece_tokenizer
+from .text import content_words, sentence_spans, wordpiece_tokenizer
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "reader"
 WEIGHTS = "model.safetensors"
@@ -312,14 +313,36 @@ class Span:
 
 
 def _best_spans(start: np.ndarray, end: np.ndarray, first: int, n: int, max_tokens: int,
-                top: int = 20) -> list[tuple[float, int, int]]:
-    """``(score, i, j)`` of the best spans with context positions first <= i <= j < first + n."""
+                top: int = 20, last: Sequence[int] | None = None) -> list[tuple[float, int, int]]:
+    """``(score, i, j)`` of the best spans with context positions first <= i <= j < first + n.
+
+    ``last[i]``, when given, is the last context token a span starting at token ``i`` may end on (the
+    end of its sentence); each of the ``top`` best starts also gets its best end within that limit, so
+    that a start whose best end lies past its sentence is not lost.
+    """
     s = start[first : first + n]
     e = end[first : first + n]
     si = np.argsort(-s)[:top]
     ei = np.argsort(-e)[:top]
-    out = [(float(s[i] + e[j]), int(i), int(j)) for i in si for j in ei if i <= j < i + max_tokens]
-    out.sort(reverse=True)
+    lim = [i + max_tokens - 1 if last is None else min(i + max_tokens - 1, last[i]) for i in range(n)]
+    found = {(int(i), int(j)) for i in si for j in ei if i <= j <= lim[i]}
+    if last is not None:
+        found |= {(int(i), int(i + np.argmax(e[i : lim[i] + 1]))) for i in si}
+    return sorted(((float(s[i] + e[j]), i, j) for i, j in found), reverse=True)
+
+
+def sentence_limits(offsets: Sequence[tuple[int, int]], ends: Sequence[int]) -> list[int]:
+    """For each token (character ``offsets``), the index of the last token of its sentence (``ends``:
+    the sentences' end offsets, ascending).
+
+    >>> sentence_limits([(0, 3), (4, 9), (11, 14), (15, 18)], [10, 19])
+    [1, 1, 3, 3]
+    """
+    sent = [bisect_right(ends, a) for a, _b in offsets]
+    out = list(range(len(offsets)))
+    for t in range(len(offsets) - 2, -1, -1):
+        if sent[t] == sent[t + 1]:
+            out[t] = out[t + 1]
     return out
 
 
@@ -435,11 +458,16 @@ class Reader:
         return [self._pick(asked, c, r, k) for c, r in zip(contexts, reads, strict=True)]
 
     def _pick(self, asked: frozenset[str], context: str, reads: list[Read], k: int) -> list[Span]:
-        """The ``k`` best non-overlapping spans of one context that are not made of ``asked`` words only."""
+        """The ``k`` best non-overlapping spans of one context that are not made of ``asked`` words only
+        and stay inside one sentence (an answer never runs on into the next sentence: "13.7 pct by
+        Friday. It now holds 14.99" is two figures, each of its own sentence)."""
         null = self.null_score(reads)
+        ends = [b for _a, b in sentence_spans(context)]
         found = sorted(((score, r.window.offsets[i][0], r.window.offsets[j][1]) for r in reads
                         for score, i, j in _best_spans(r.start, r.end, r.window.ctx_pos, len(r.window.offsets),
-                                                       self.max_answer_tokens)), key=lambda x: -x[0])
+                                                       self.max_answer_tokens,
+                                                       last=sentence_limits(r.window.offsets, ends))),
+                       key=lambda x: -x[0])
         spans: list[Span] = []
         for score, a, b in found:
             if len(spans) >= k:

@@ -85,6 +85,26 @@ def test_a_span_made_of_the_question_words_is_passed_over():
     assert span.text == "Carl Olsen" and span.score == 12.0
 
 
+def test_a_span_stays_inside_one_sentence():
+    import numpy as np
+
+    # the best start is in one sentence and the best end in the next: the answer is not the run-on
+    # "12 pct by May. It now owns 19.5" but the best span that ends in its own sentence
+    q = "How big a stake does Norvik own?"
+    context = "Norvik raised its stake to 12 pct by May.\nIt now owns 19.5 pct of Balder."
+    ids, offs = reader.encode_text(context)
+    (w,) = reader.windows(reader.encode_text(q)[0], ids, offs)
+    start, end = np.zeros(len(w.input_ids)), np.zeros(len(w.input_ids))
+    pos = {context[a:b]: w.ctx_pos + k for k, (a, b) in enumerate(w.offsets)}
+    start[pos["12"]], end[pos["19"]] = 9.0, 9.0
+    start[pos["It"]], end[pos["May"]] = 2.0, 3.0
+    span = reader.Reader().best_span(q, context, [reader.Read(w, start, end)])
+    assert span.text == "12 pct by May" and span.score == 12.0
+    start[pos["12"]] = 1.0  # now the second sentence's own span is the best
+    span = reader.Reader().best_span(q, context, [reader.Read(w, start, end)])
+    assert span.text == "It now owns 19" and span.score == 11.0
+
+
 def test_windows_cover_every_token_and_keep_offsets():
     context = " ".join(f"word{i}" for i in range(300))
     ids, offs = reader.encode_text(context)
