@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-from bisect import bisect_right
 import threading
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
