@@ -270,3 +270,29 @@ def test_a_why_question_gets_a_phrase_before_a_lone_name():
     assert ranked[0] == "higher fuel costs"
     # any other question keeps the reader's order
     assert _ranked("Which ticker does Norland Mills trade under?", text, [("NRL", 8.0), ("higher fuel costs", 6.0)])[0] == "NRL"
+
+
+def test_the_name_whose_title_matches_the_question_comes_first():
+    text = ("Velmoran Trade Minister Oskar Brandt met Lina Ferreira, Portugal's trade minister, and "
+            "Tomas Kell, the Velmoran central bank governor, in Lisbon on Monday.")
+    # the reader is torn between the names; the words beside each name tell whom the question asks for
+    spans = [("Oskar Brandt", 6.0), ("Lina Ferreira", 5.5), ("Tomas Kell", 5.0)]
+    assert _ranked("Who is Portugal's trade minister?", text, spans)[0] == "Lina Ferreira"
+    assert _ranked("Who is Velmora's trade minister?", text, spans)[0] == "Oskar Brandt"
+    assert _ranked("Who heads the Velmoran central bank?", text, spans)[0] == "Tomas Kell"
+    # a reader that is sure keeps its pick
+    assert _ranked("Who is Portugal's trade minister?", text, [("Oskar Brandt", 12.0), ("Lina Ferreira", 5.5)])[0] == \
+        "Oskar Brandt"
+
+
+def test_same_word_and_near_coverage():
+    from qa.answering import near_coverage, same_word
+
+    assert same_word("Iraq's", "Iraqi") and same_word("Norway", "Norwegian") and same_word("ministers", "Minister")
+    assert not same_word("plan", "plant") and not same_word("Mark", "market") and not same_word("Iran", "Iraq")
+    # the words of the span's own clause count, not those of the next one
+    text = "Shares of Orlin Corp rose 4 pct in early trade, while Dacre Ltd fell 2 pct; Orlin said profit doubled."
+    words = ["Dacre", "fall"]
+    assert near_coverage(words, text, text.index("2 pct"), text.index("2 pct") + 5, lambda w: 1.0) == 1.0
+    assert near_coverage(words, text, text.index("4 pct"), text.index("4 pct") + 5, lambda w: 1.0) == 0.0
+    assert near_coverage([], text, 0, 6, lambda w: 1.0) == 0.0
