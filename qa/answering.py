@@ -43,6 +43,7 @@ from .spans import (
     same_quantity_kind,
     trim_span,
     widen_name,
+    widen_numbered_name,
 )
 from .text import STOPWORDS, collapse_whitespace, content_words, sentence_spans, squad_normalize, stem, terms
 
@@ -492,11 +493,13 @@ class ReaderAnswerer:
 
     @staticmethod
     def complete(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
-        """The reader's span made whole: edges trimmed, a number's unit and qualifier, a person's full name,
-        a date's day and year."""
+        """The reader's span made whole: edges trimmed, a number's unit and qualifier, a numbered name's
+        word, a person's full name, a date's day and year."""
         a, b = trim_span(text, start, end)
         if re.search(r"\d", text[a:b]) or question.kind == NUMBER:
             a, b = complete_number(text, a, b)
+        if question.kind not in (NUMBER, DATE):  # "51" of "Article 51" for "Which article ..."
+            a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
         if question.kind == PERSON and len(text[a:b].split()) == 1:  # a surname alone: the whole name
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day

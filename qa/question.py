@@ -37,7 +37,7 @@ _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|bi
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
-    r"population|distance|age)\b|\bwhat percent(age)?\b"
+    r"population|distance|age)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b"
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
@@ -172,6 +172,8 @@ def analyse(text: str) -> Question:
     'entity'
     >>> analyse("What is the name of the official who resigned?").kind
     'person'
+    >>> analyse("What share of its sales comes from abroad?").kind, analyse("What part of the city burned?").kind
+    ('number', 'entity')
     """
     low = text.lower()
     # the question's own wh-word is its first one: "Which line was cut when the river flooded?" asks

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .text import content_words
+from .text import content_words, stem
 
 # --- word lists -----------------------------------------------------------------------------------
 _SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -35,7 +35,7 @@ renminbi ringgit baht rupiah kronor krona kroner krone schillings schilling drac
 pesetas peseta roubles rouble rubles ruble zlotys zloty forints forint naira""".split()
 _MEASURE_WORDS = """barrels barrel bpd tonnes tonne tons ton ounces ounce oz bushels bushel lbs kg kilos kilograms
 kilogrammes grams litres liters gallons gallon shares points km kilometres kilometers kilometre kilometer
-miles mile metres meters metre meter feet foot inches inch acres acre hectares hectare
+miles mile metres meters metre meter feet foot inches inch acres acre hectares hectare bags bag bales bale sacks sack
 megawatts megawatt mw kilowatts kw volts degrees people persons years months weeks days hours minutes
 seconds""".split()
 # a currency may be named by its country: "50 mln U.S. dlrs", "3 bln Canadian dollars"
@@ -63,7 +63,8 @@ _HAS_UNIT = re.compile(rf"{_PERCENT}|\b{_UNIT}|{_SIGN}|\b{_CODE}\b", _I)
 _ATTACHED = re.compile(r"(?:(mn|bn|tn|m|b|k)\b|[^\W\d_]+)")
 _NEXT_MAGNITUDE = re.compile(rf"{_GAP}{_MAGNITUDE}\b", _I)
 _NEXT_PERCENT = re.compile(rf"{_GAP}(?:%|(?:pct|percent|per{_GAP}cent|percentage{_GAP}points?)\b)", _I)
-_NEXT_UNIT = re.compile(rf"{_GAP}{_UNIT}", _I)
+# one unit, maybe sized by a hyphenated figure: "455,000 60-kg bags"
+_NEXT_UNIT = re.compile(rf"{_GAP}(?:\d[\d.,]*-[^\W\d_]+{_GAP})?{_UNIT}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
 _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
                         rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
@@ -208,6 +209,35 @@ def repeats_question(span: str, question: str) -> bool:
     if not short or _EXPANSION_Q.search(question):
         return False
     return any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
+
+
+_NUMBERED = re.compile(r"(?:\d[\w.\-]*|[IVXLC]+)\Z")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)\Z")
+
+
+def widen_numbered_name(text: str, start: int, end: int, asked: frozenset[str]) -> tuple[int, int]:
+    """A bare number that is part of a name takes the name's word when the question names that word:
+    "51" of "Article 51" for "Which article ...", "17" of "Apollo 17" for "Which Apollo mission ...",
+    "46th" of "46th Brigade" for "Which brigade ...". ``asked``: the question's stemmed terms.
+
+    >>> t = "The letter cites Article 51 of the charter; the 46th Brigade held the pass."
+    >>> a, b = widen_numbered_name(t, 25, 27, frozenset({"articl"})); t[a:b]
+    'Article 51'
+    >>> a, b = widen_numbered_name(t, 48, 52, frozenset({"brigad"})); t[a:b]
+    '46th Brigade'
+    >>> widen_numbered_name(t, 25, 27, frozenset({"letter"}))  # "letter" is not the word beside it
+    (25, 27)
+    """
+    span = text[start:end]
+    if not _NUMBERED.match(span) or not span[:1].isalnum():
+        return start, end
+    if m := re.search(r"(?<![\w.])([A-Z][a-z]+)[ \t]\Z", text[max(0, start - 30) : start]):
+        if stem(m.group(1).lower()) in asked:
+            return start - len(m.group(0)), end
+    if _ORDINAL.match(span) and (m := re.match(r"[ \t]([A-Z][a-z]+)\b", text[end : end + 30])):
+        if stem(m.group(1).lower()) in asked:
+            return start, end + m.end()
+    return start, end
 
 
 def widen_name(text: str, start: int, end: int, stopwords=frozenset(), max_words: int = 6) -> tuple[int, int]:
@@ -451,8 +481,9 @@ _UNIT_KEYS: dict[str, str] = {
     **dict.fromkeys("mw megawatts".split(), "megawatt"),
     **dict.fromkeys("kw kilowatts".split(), "kilowatt"),
 }
+# (a unit hyphenated to a figure only sizes the unit that follows: "60-kg bags" count bags)
 _UNIT_TOKEN = re.compile(
-    rf"{_SIGN}|\b(?:{_CODE})(?=[\s\d])|percentage\s+points?|per\s+cent|%|\b(?:pct|percent)\b|\b{_UNIT}", _I)
+    rf"{_SIGN}|\b(?:{_CODE})(?=[\s\d])|percentage\s+points?|per\s+cent|%|\b(?:pct|percent)\b|(?<!\d-)\b{_UNIT}", _I)
 
 
 def _unit_key(token: str) -> str:
@@ -477,8 +508,8 @@ def unit_of(span: str) -> str:
 
     >>> unit_of("US$ 30 mln"), unit_of("30 mln dlrs"), unit_of("5.5 pct"), unit_of("19.60 dlrs a barrel")
     ('dollar', 'dollar', 'percent', 'dollar per barrel')
-    >>> unit_of("about 1,200")
-    ''
+    >>> unit_of("about 1,200"), unit_of("455,000 60-kg bags")
+    ('', 'bag')
     """
     m = _UNIT_TOKEN.search(span)
     if not m:

@@ -14,6 +14,7 @@ from qa.spans import (
     trim_span,
     unit_of,
     widen_name,
+    widen_numbered_name,
 )
 from qa.text import collapse_whitespace, squad_normalize
 
@@ -334,3 +335,36 @@ def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
 ])
 def test_has_unit(span, unit, ok):
     assert has_unit(span, unit) is ok
+
+
+def test_complete_number_takes_a_count_unit_sized_by_a_hyphenated_figure():
+    text = "The board holds 212,000 50-kg sacks of cocoa and expects over two mln bags next year."
+    a, b = complete_number(text, text.index("212"), text.index("212") + 7)
+    assert text[a:b] == "212,000 50-kg sacks"
+    a, b = complete_number(text, text.index("two"), text.index("two") + 7)
+    assert text[a:b] == "over two mln bags"
+
+
+@pytest.mark.parametrize("question,start,want", [
+    ("Which article of the treaty did the envoy cite?", "12", "Article 12"),
+    ("Which chapter of the code did the firm file under?", "11", "Chapter 11"),
+    ("Which Gemini flight docked first?", "8", "Gemini 8"),
+    ("Which regiment held the ridge?", "9th", "9th Regiment"),
+])
+def test_widen_numbered_name_takes_the_word_the_question_names(question, start, want):
+    from qa.question import analyse
+
+    text = ("The envoy cited Article 12 of the treaty. The firm filed under Chapter 11 in May. "
+            "Gemini 8 docked first. The 9th Regiment held the ridge for 3 days.")
+    q = analyse(question)
+    i = text.index(" " + start + " ") + 1
+    a, b = widen_numbered_name(text, i, i + len(start), frozenset(q.terms) | frozenset(q.focus))
+    assert text[a:b] == want
+
+
+def test_widen_numbered_name_leaves_other_numbers_alone():
+    text = "The 9th Regiment held the ridge for 3 days. Article 12 was cited."
+    i = text.index("3 days")
+    assert widen_numbered_name(text, i, i + 1, frozenset({"ridg", "day"})) == (i, i + 1)
+    i = text.index("12")
+    assert widen_numbered_name(text, i, i + 2, frozenset({"cite"})) == (i, i + 2)  # "Article" not asked
