@@ -13,7 +13,7 @@ import resource
 import shutil
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +44,24 @@ def write_reuters(folder: Path, n: int) -> int:
             (folder / f"{row['id']}.txt").write_text(text, encoding="utf-8")
             written += 1
     return written
+
+
+def write_reuters_ids(folder: Path, ids: Sequence[str]) -> Path:
+    """Write the Reuters-21578 articles ``ids`` into ``folder`` as ``<id>.txt`` ("title\\n\\ntext", hard
+    wraps kept, like ``news_dev``'s corpus). The texts are read from ``../shared``, never kept in the repo."""
+    folder.mkdir(parents=True, exist_ok=True)
+    want = set(ids)
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row["id"] in want:
+                target = folder / f"{row['id']}.txt"
+                if not target.exists():
+                    target.write_text(f"{row['title']}\n\n{row['text']}", encoding="utf-8")
+                want.discard(row["id"])
+    if want:
+        raise SystemExit(f"{sorted(want)} are not in {REUTERS}")
+    return folder
 
 
 def make_corpus(folder: Path, *, seeds: bool = True, reuters: int = 0) -> Path:
