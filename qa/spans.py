@@ -62,6 +62,7 @@ _STARTS_NUMBER = re.compile(rf"(?:{_DIGITS}|{_NUMBER_WORD}\b)", _I)
 _HAS_UNIT = re.compile(rf"{_PERCENT}|\b{_UNIT}|{_SIGN}|\b{_CODE}\b", _I)
 _ATTACHED = re.compile(r"(?:(mn|bn|tn|m|b|k)\b|[^\W\d_]+)")
 _NEXT_MAGNITUDE = re.compile(rf"{_GAP}{_MAGNITUDE}\b", _I)
+_HYPHEN_PERCENT = re.compile(r"-(?:pct|percent|per-cent)\b", _I)  # "a 51-pct-owned unit", "a 10-percent stake"
 _NEXT_PERCENT = re.compile(rf"{_GAP}(?:%|(?:pct|percent|per{_GAP}cent|percentage{_GAP}points?)\b)", _I)
 # one unit, maybe sized by a hyphenated figure: "455,000 60-kg bags"
 _NEXT_UNIT = re.compile(rf"{_GAP}(?:\d[\d.,]*-[^\W\d_]+{_GAP})?{_UNIT}", _I)
@@ -112,7 +113,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
         year = _YEAR.search(span)  # "in 2019 people voted": a year takes no unit
         while m := _NEXT_MAGNITUDE.match(text, b):
             b, year = m.end(), None
-        if m := _NEXT_PERCENT.match(text, b) or (not year and _NEXT_UNIT.match(text, b)):
+        if m := (_HYPHEN_PERCENT.match(text, b) or _NEXT_PERCENT.match(text, b)
+                 or (not year and _NEXT_UNIT.match(text, b))):
             b, grown = m.end(), True
     if _STARTS_NUMBER.match(text, a) and (m := _PREV_SIGN.search(text, max(0, a - 12), a)):
         a, grown = m.start(), True

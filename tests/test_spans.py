@@ -368,3 +368,11 @@ def test_widen_numbered_name_leaves_other_numbers_alone():
     assert widen_numbered_name(text, i, i + 1, frozenset({"ridg", "day"})) == (i, i + 1)
     i = text.index("12")
     assert widen_numbered_name(text, i, i + 2, frozenset({"cite"})) == (i, i + 2)  # "Article" not asked
+
+
+def test_complete_number_takes_a_hyphenated_percent():
+    text = "Orvald owns a 51-pct-owned brewer and a 10-percent stake in Kessel."
+    a, b = complete_number(text, text.index("51"), text.index("51") + 2)
+    assert text[a:b] == "51-pct"
+    a, b = complete_number(text, text.index("10"), text.index("10") + 2)
+    assert text[a:b] == "10-percent"
