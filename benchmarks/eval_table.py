@@ -7,8 +7,8 @@ Rows:
 * ``seeds dev.jsonl`` — ``../shared/eval/dev.jsonl`` over ``seeds/`` (the developers' sample);
 * ``news_dev`` — ``../shared/eval/news_dev/questions.jsonl`` over its 12 Reuters-1987 articles, read in
   place from ``../shared`` (news the code was not written on);
-* ``reuters_dev`` — ``benchmarks/reuters_dev.jsonl`` (78 questions, 12 unanswerable, written by a developer
-  on 13 more Reuters-1987 articles, read from ``../shared/corpora`` by id): a second news sample. Its
+* ``reuters_dev`` — ``benchmarks/reuters_dev.jsonl`` (114 questions, 17 unanswerable, written by a developer
+  on 20 more Reuters-1987 articles, read from ``../shared/corpora`` by id): a second news sample. Its
   misses were looked at and fixed as classes (run-on spans, numbered names, count units), so it is a
   dev set like ``news_dev``, not a held-out one;
 * ``SQuAD tune sample`` — every n-th question of the SQuAD v1.1 tune half (even articles), asked through
@@ -37,7 +37,8 @@ from qa.training import TUNE, load_split
 NEWS = SHARED / "eval" / "news_dev"
 REUTERS_DEV = Path(__file__).resolve().parent / "reuters_dev.jsonl"
 REUTERS_DEV_ARTICLES = tuple(f"reuters21578_{n}" for n in (
-    "00951", "01513", "03421", "07029", "08315", "14199", "16097", "16103", "16713", "17657", "17876", "19484", "20881"))
+    "00951", "01513", "03421", "07029", "08315", "14199", "16097", "16103", "16713", "17657", "17876", "19484", "20881",
+    "00408", "02387", "07477", "07879", "15112", "19456", "21241"))
 
 
 def squad_rows(n: int) -> list[dict]:
