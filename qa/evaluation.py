@@ -89,18 +89,15 @@ _JSON_NAMES = {list: "a list", str: "a string", int: "a number", float: "a numbe
 
 def history_of(row: dict) -> list[tuple[str, str]]:
     """A row's earlier turns as ``(question, answer)`` pairs: ``history`` holds ``{"question", "answer"}``
-    objects (``dev.jsonl``) or ``[question, answer]`` pairs.
+    objects (``dev.jsonl``) or ``[question, answer]`` pairs (read as the chat reads them:
+    ``qa.conversation.normalize_history``).
 
     >>> history_of({"history": [{"question": "Who?", "answer": "Him"}, ["Where?", "There"]]})
     [('Who?', 'Him'), ('Where?', 'There')]
     """
-    out = []
-    for h in row.get("history") or []:
-        if isinstance(h, dict):
-            out.append((h.get("question", ""), h.get("answer", "")))
-        elif isinstance(h, (list, tuple)) and len(h) == 2:
-            out.append((h[0], h[1]))
-    return out
+    from .conversation import normalize_history
+
+    return normalize_history(row.get("history") or [])
 
 
 
