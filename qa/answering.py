@@ -278,8 +278,6 @@ def _bare(word: str) -> str:
 
 
 _NEAR_WORD = re.compile(r"\w[\w’'\-]*")
-
-
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
 
 
@@ -478,7 +476,8 @@ class ReaderAnswerer:
 
         # the question's words right beside a span add to the reader's margin (``near_coverage``; the weight
         # 4 maximized the answerer's open-mode F1 on the held-out SQuAD tune articles: 55.2 -> 56.6)
-        asked = [w for w in _NEAR_WORD.findall(question.text) if stem(_bare(w)) in set(q_terms)]
+        wanted = set(q_terms)
+        asked = [w for w in _NEAR_WORD.findall(question.text) if stem(_bare(w)) in wanted]
 
         def rank(c: Candidate) -> float:
             return c.features["margin"] + NEAR_WEIGHT * near_coverage(asked, docs[c.source].text, c.start, c.end,
