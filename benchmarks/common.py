@@ -7,13 +7,14 @@ licence allows research use, not redistribution with the project.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import resource
 import shutil
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +29,13 @@ OUT = Path(__file__).resolve().parent / "out"
 LOAD_AT_START = os.getloadavg()[0]  # other jobs on the machine skew every timing: print the load beside them
 
 
+def reuters_rows() -> Iterator[dict]:
+    """The Reuters-21578 articles (``id``, ``title``, ``date``, ``text``), read from ``../shared``."""
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
 def write_reuters(folder: Path, n: int) -> int:
     """Write the first ``n`` Reuters-21578 articles into ``folder`` as ``.txt`` files; returns how many.
 
@@ -35,30 +43,24 @@ def write_reuters(folder: Path, n: int) -> int:
     """
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
-    with gzip.open(REUTERS, "rt", encoding="utf-8") as f:
-        for line in f:
-            if written >= n:
-                break
-            row = json.loads(line)
-            text = f"date {row['date'][:10]} {row['title']}\n\n{row['text']}"
-            (folder / f"{row['id']}.txt").write_text(text, encoding="utf-8")
-            written += 1
+    for row in itertools.islice(reuters_rows(), n):
+        text = f"date {row['date'][:10]} {row['title']}\n\n{row['text']}"
+        (folder / f"{row['id']}.txt").write_text(text, encoding="utf-8")
+        written += 1
     return written
 
 
-def write_reuters_ids(folder: Path, ids: Sequence[str]) -> Path:
+def write_reuters_ids(folder: Path, ids: Iterable[str]) -> Path:
     """Write the Reuters-21578 articles ``ids`` into ``folder`` as ``<id>.txt`` ("title\\n\\ntext", hard
     wraps kept, like ``news_dev``'s corpus). The texts are read from ``../shared``, never kept in the repo."""
     folder.mkdir(parents=True, exist_ok=True)
     want = set(ids)
-    with gzip.open(REUTERS, "rt", encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            if row["id"] in want:
-                target = folder / f"{row['id']}.txt"
-                if not target.exists():
-                    target.write_text(f"{row['title']}\n\n{row['text']}", encoding="utf-8")
-                want.discard(row["id"])
+    for row in reuters_rows():
+        if row["id"] in want:
+            target = folder / f"{row['id']}.txt"
+            if not target.exists():
+                target.write_text(f"{row['title']}\n\n{row['text']}", encoding="utf-8")
+            want.discard(row["id"])
     if want:
         raise SystemExit(f"{sorted(want)} are not in {REUTERS}")
     return folder

@@ -36,9 +36,6 @@ from qa.training import TUNE, load_split
 
 NEWS = SHARED / "eval" / "news_dev"
 REUTERS_DEV = Path(__file__).resolve().parent / "reuters_dev.jsonl"
-REUTERS_DEV_ARTICLES = tuple(f"reuters21578_{n}" for n in (
-    "00951", "01513", "03421", "07029", "08315", "14199", "16097", "16103", "16713", "17657", "17876", "19484", "20881",
-    "00408", "02387", "07477", "07879", "15112", "19456", "21241"))
 
 
 def squad_rows(n: int) -> list[dict]:
@@ -104,8 +101,10 @@ def main() -> None:
     results = [run("seeds `dev.jsonl`", root / "seeds", OUT / "eval-seeds-index", load_questions(DEV)),
                run("`news_dev` (Reuters 1987)", NEWS / "corpus", OUT / "eval-news-index",
                    load_questions(NEWS / "questions.jsonl"))]
-    results.append(run("`reuters_dev` (Reuters 1987)", write_reuters_ids(OUT / "reuters-dev-corpus", REUTERS_DEV_ARTICLES),
-                       OUT / "eval-reuters-dev-index", load_questions(REUTERS_DEV)))
+    reuters_dev = load_questions(REUTERS_DEV)  # its corpus: every article a question cites
+    articles = {Path(s).stem for r in reuters_dev for s in r["sources"]}
+    results.append(run("`reuters_dev` (Reuters 1987)", write_reuters_ids(OUT / "reuters-dev-corpus", articles),
+                       OUT / "eval-reuters-dev-index", reuters_dev))
     if args.squad:
         results.append(run(f"SQuAD tune sample ({args.squad} q.)", paragraph_corpus(OUT / "squad-tune-corpus", TUNE), OUT / "eval-squad-index",
                            squad_rows(args.squad)))

@@ -24,6 +24,7 @@ All windows are read, even when the first is already sure: another source may gi
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -264,12 +265,7 @@ def same_word(question_word: str, text_word: str) -> bool:
     q, t = _bare(question_word), _bare(text_word)
     if stem(q) == stem(t):
         return True
-    if not (question_word[:1].isupper() and text_word[:1].isupper()):
-        return False
-    n = 0
-    while n < min(len(q), len(t)) and q[n] == t[n]:
-        n += 1
-    return n >= 4
+    return question_word[:1].isupper() and text_word[:1].isupper() and len(os.path.commonprefix((q, t))) >= 4
 
 
 def _bare(word: str) -> str:
@@ -303,10 +299,11 @@ def near_coverage(question_words: Sequence[str], text: str, start: int, end: int
     after = _CLAUSE_BREAK.split(text[end:hi])
     after = after[1] if len(after) > 1 and not after[0].strip() else after[0]
     near = _NEAR_WORD.findall(before)[-k:] + _NEAR_WORD.findall(after)[:k]
-    total = sum(idf(stem(_bare(w))) for w in question_words)
+    weights = [(w, idf(stem(_bare(w)))) for w in question_words]
+    total = sum(x for _w, x in weights)
     if not total:
         return 0.0
-    return sum(idf(stem(_bare(w))) for w in question_words if any(same_word(w, n) for n in near)) / total
+    return sum(x for w, x in weights if any(same_word(w, n) for n in near)) / total
 
 
 @lru_cache(maxsize=65536)

@@ -312,22 +312,21 @@ class Span:
         return self.score - self.null
 
 
-def _best_spans(start: np.ndarray, end: np.ndarray, first: int, n: int, max_tokens: int,
-                top: int = 20, last: Sequence[int] | None = None) -> list[tuple[float, int, int]]:
+def _best_spans(start: np.ndarray, end: np.ndarray, first: int, n: int, max_tokens: int, last: Sequence[int],
+                top: int = 20) -> list[tuple[float, int, int]]:
     """``(score, i, j)`` of the best spans with context positions first <= i <= j < first + n.
 
-    ``last[i]``, when given, is the last context token a span starting at token ``i`` may end on (the
-    end of its sentence); each of the ``top`` best starts also gets its best end within that limit, so
-    that a start whose best end lies past its sentence is not lost.
+    ``last[i]`` is the last context token a span starting at token ``i`` may end on (the end of its
+    sentence); each of the ``top`` best starts also gets its best end within that limit, so that a start
+    whose best end lies past its sentence is not lost.
     """
     s = start[first : first + n]
     e = end[first : first + n]
     si = np.argsort(-s)[:top]
     ei = np.argsort(-e)[:top]
-    lim = [i + max_tokens - 1 if last is None else min(i + max_tokens - 1, last[i]) for i in range(n)]
+    lim = [min(i + max_tokens - 1, last[i]) for i in range(n)]
     found = {(int(i), int(j)) for i in si for j in ei if i <= j <= lim[i]}
-    if last is not None:
-        found |= {(int(i), int(i + np.argmax(e[i : lim[i] + 1]))) for i in si}
+    found |= {(int(i), int(i + np.argmax(e[i : lim[i] + 1]))) for i in si}
     return sorted(((float(s[i] + e[j]), i, j) for i, j in found), reverse=True)
 
 
@@ -466,7 +465,7 @@ class Reader:
         found = sorted(((score, r.window.offsets[i][0], r.window.offsets[j][1]) for r in reads
                         for score, i, j in _best_spans(r.start, r.end, r.window.ctx_pos, len(r.window.offsets),
                                                        self.max_answer_tokens,
-                                                       last=sentence_limits(r.window.offsets, ends))),
+                                                       sentence_limits(r.window.offsets, ends))),
                        key=lambda x: -x[0])
         spans: list[Span] = []
         for score, a, b in found:

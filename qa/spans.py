@@ -231,7 +231,7 @@ def widen_numbered_name(text: str, start: int, end: int, asked: frozenset[str]) 
     (25, 27)
     """
     span = text[start:end]
-    if not _NUMBERED.match(span) or not span[:1].isalnum():
+    if not _NUMBERED.match(span):
         return start, end
     if m := re.search(r"(?<![\w.])([A-Z][a-z]+)[ \t]\Z", text[max(0, start - 30) : start]):
         if stem(m.group(1).lower()) in asked:
