@@ -526,13 +526,26 @@ def unit_of(span: str) -> str:
 # is answered "12 civilians" or "dozens of fighters" as well as "12 people"
 _ASKABLE_UNITS = frozenset(_CURRENCY_WORDS + _MEASURE_WORDS) - frozenset(
     "people persons years months weeks days hours minutes seconds points shares".split())
-_ASKED_PERCENT = re.compile(r"\b(?:percentage|percent|per\s+cent|pct)\b", _I)
+_ASKED_PERCENT = re.compile(r"\b(?:percentage|percent|per\s+cent|pct)\b|"
+                            r"\b(?:interest|inflation|unemployment|jobless|growth|tax|vacancy)\s+rates?\b", _I)
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
+# an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
+_MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fees|fine|budget|salary|wage|wages|"
+                r"compensation|earnings|turnover|dividend|payment|bid|offer")
+_MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer|offered|earn|earned|lose|lost|"
+                r"invest|invested|bid|charge|charged|owe|owed|borrow|borrowed|lend|lent|fetch|fetched|receive|"
+                r"received|sell|sold|buy|bought")
+_AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|may|might|must"
+_ASKED_MONEY = re.compile(
+    rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|\bhow\s+much\s+(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
+    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS})\b", _I)
+_MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
 
 
 def asked_unit(question: str) -> str:
     """The unit a number question names for its answer, as ``unit_of`` keys it: "percent" for "what
-    percentage ..." / "by how many pct ..."; the unit of "how many barrels ..." / "how many dollars ...";
+    percentage ..." / "by how many pct ..." / "what interest rate ..."; the unit of "how many barrels ..." /
+    "how many dollars ..."; "money" (a figure in any currency) for "how much did ... pay" / "what price ...";
     "" when it names none (people, time, things: "how many towns ...").
 
     >>> asked_unit("By what percentage did exports rise?"), asked_unit("How many barrels a day were lost?")
@@ -545,11 +558,13 @@ def asked_unit(question: str) -> str:
     m = _ASKED_COUNT.search(question)
     if m and m.group(1).lower() in _ASKABLE_UNITS:
         return _unit_key(m.group(1))
+    if _ASKED_MONEY.search(question):
+        return "money"
     return ""
 
 
 def has_unit(span: str, unit: str) -> bool:
-    """Whether a figure ``span`` is in ``unit`` (an ``asked_unit`` key; "" accepts any span).
+    """Whether a figure ``span`` is in ``unit`` (an ``asked_unit`` key; "" accepts any span, "money" any currency).
 
     >>> has_unit("68.9 pct", "percent"), has_unit("355", "percent"), has_unit("300,000 barrels per day", "barrel")
     (True, False, True)
@@ -557,6 +572,8 @@ def has_unit(span: str, unit: str) -> bool:
     if not unit:
         return True
     got = unit_of(span)
+    if unit == "money":
+        return got.split(" per ")[0] in _MONEY_KEYS
     return got == unit or got.startswith(unit + " ")
 
 

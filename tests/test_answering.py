@@ -75,6 +75,16 @@ def test_declines_a_question_that_shares_the_words_but_not_the_answer(tmp_path, 
     assert no.score < yes.score
 
 
+def test_declines_a_figure_that_is_not_the_amount_of_money_asked_for(tmp_path, embedder):
+    sale = ("Norland sells rye\n\nNorland Mills said on Monday it would sell 40,000 tonnes of rye to Velmora next\n"
+            "month, its third such sale this year. The price was not disclosed, the company said.\n")
+    corpus = write_corpus(tmp_path / "c", {"s.txt": sale})
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
+    assert "40,000 tonnes" in bot.ask("How many tonnes of rye will Norland Mills sell?").text
+    no = bot.ask("What price will Norland Mills get for its rye?")
+    assert no.abstained and no.text == "", no.text
+
+
 def test_a_number_keeps_its_unit_across_a_line_break(tmp_path, embedder):
     corpus = write_corpus(tmp_path / "c", {"m.txt": MERGER})
     bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)

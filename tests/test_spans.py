@@ -322,7 +322,14 @@ def test_complete_date_stops_at_a_blank_line():
     ("How many people were killed in the attack?", ""),  # counts of people come in many words
     ("How many years did the talks take?", ""),
     ("How many towns did the rebels take?", ""),
-    ("How much did the company earn?", ""),
+    ("How much time was left in the match?", ""),
+    # an amount of money: a figure in any currency
+    ("How much did the company earn?", "money"),
+    ("How much will the buyer pay for the mill?", "money"),
+    ("What price per share did the bidder offer?", "money"),
+    ("What was the net profit of the bank last year?", "money"),
+    ("What mistake cost the firm its lead?", ""),  # "cost" the verb of another question
+    ("What interest rate does the loan carry?", "percent"),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
@@ -332,6 +339,8 @@ def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     ("68.9 pct", "percent", True), ("12.5 per cent", "percent", True), ("355", "percent", False),
     ("34 mln dlrs", "dollar", True), ("300,000 barrels per day", "barrel", True), ("300,000", "barrel", False),
     ("seven", "", True),
+    ("41 dlrs a share", "money", True), ("3 bln yen", "money", True), ("US$ 30 mln", "money", True),
+    ("455,000 60-kg bags", "money", False), ("51-pct", "money", False), ("593 mln", "money", False),
 ])
 def test_has_unit(span, unit, ok):
     assert has_unit(span, unit) is ok
