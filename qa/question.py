@@ -37,7 +37,12 @@ _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|bi
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
-    r"population|distance|age)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b"
+    r"population|distance|age)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
+    # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
+    r"\bwhat ((is|was|were|are|will be) the [a-z-]+ )?(price|profit|profits|revenue|revenues|sales|earnings|"
+    r"fee|fees|salary|wage|wages|dividend|(interest|inflation|unemployment|jobless|growth|tax) rates?)"
+    r"(?=\s*[?,]|\s*$|\s+(per|of|for|on|in|at|to|a|an|the|is|was|were|are|did|does|do|will|would|can|could|"
+    r"has|had|have)\b)"
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about

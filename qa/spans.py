@@ -531,14 +531,15 @@ _ASKED_PERCENT = re.compile(r"\b(?:percentage|percent|per\s+cent|pct)\b|"
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
 _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fees|fine|budget|salary|wage|wages|"
-                r"compensation|earnings|turnover|dividend|payment|bid|offer")
+                r"compensation|earnings|turnover|dividend|payment")
 _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer|offered|earn|earned|lose|lost|"
                 r"invest|invested|bid|charge|charged|owe|owed|borrow|borrowed|lend|lent|fetch|fetched|receive|"
                 r"received|sell|sold|buy|bought")
 _AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|may|might|must"
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|\bhow\s+much\s+(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS})\b", _I)
+    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS})"
+    rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|a|an|the|{_AUX})\b)", _I)
 _MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
 
 

@@ -335,6 +335,19 @@ def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
 
 
+@pytest.mark.parametrize("question, figure", [
+    ("What price per share did the bidder offer?", True),
+    ("What was the net profit of the bank last year?", True),
+    ("What interest rate does the loan carry?", True),
+    ("What fee structure did the school adopt?", False),  # "fee" names the structure here
+    ("What mistake cost the firm its lead?", False),
+])
+def test_a_question_asking_an_amount_of_money_or_a_rate_asks_for_a_figure(question, figure):
+    from qa.question import NUMBER, analyse
+
+    assert (analyse(question).kind == NUMBER) is figure
+
+
 @pytest.mark.parametrize("span, unit, ok", [
     ("68.9 pct", "percent", True), ("12.5 per cent", "percent", True), ("355", "percent", False),
     ("34 mln dlrs", "dollar", True), ("300,000 barrels per day", "barrel", True), ("300,000", "barrel", False),
