@@ -66,6 +66,8 @@ _HYPHEN_PERCENT = re.compile(r"-(?:pct|percent|per-cent)\b", _I)  # "a 51-pct-ow
 _NEXT_PERCENT = re.compile(rf"{_GAP}(?:%|(?:pct|percent|per{_GAP}cent|percentage{_GAP}points?)\b)", _I)
 # one unit, maybe sized by a hyphenated figure: "455,000 60-kg bags"
 _NEXT_UNIT = re.compile(rf"{_GAP}(?:\d[\d.,]*-[^\W\d_]+{_GAP})?{_UNIT}", _I)
+# a unit joined to its figure as an adjective: "a 6,000-hectare estate", "a 300-mln-dlr loan"
+_HYPHEN_UNIT = re.compile(rf"(?:-{_MAGNITUDE})?-{_UNIT}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
 _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
                         rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
@@ -113,7 +115,7 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
         year = _YEAR.search(span)  # "in 2019 people voted": a year takes no unit
         while m := _NEXT_MAGNITUDE.match(text, b):
             b, year = m.end(), None
-        if m := (_HYPHEN_PERCENT.match(text, b) or _NEXT_PERCENT.match(text, b)
+        if m := (_HYPHEN_PERCENT.match(text, b) or _HYPHEN_UNIT.match(text, b) or _NEXT_PERCENT.match(text, b)
                  or (not year and _NEXT_UNIT.match(text, b))):
             b, grown = m.end(), True
     if _STARTS_NUMBER.match(text, a) and (m := _PREV_SIGN.search(text, max(0, a - 12), a)):
@@ -510,12 +512,13 @@ def unit_of(span: str) -> str:
 
     >>> unit_of("US$ 30 mln"), unit_of("30 mln dlrs"), unit_of("5.5 pct"), unit_of("19.60 dlrs a barrel")
     ('dollar', 'dollar', 'percent', 'dollar per barrel')
-    >>> unit_of("about 1,200"), unit_of("455,000 60-kg bags")
-    ('', 'bag')
+    >>> unit_of("about 1,200"), unit_of("455,000 60-kg bags"), unit_of("6,000-hectare")
+    ('', 'bag', 'hectare')
     """
     m = _UNIT_TOKEN.search(span)
-    if not m:
-        return ""
+    if not m:  # only a unit joined to its figure: "6,000-hectare"
+        h = re.search(rf"(?<=\d){_HYPHEN_UNIT.pattern}", span, _I)
+        return _unit_key(h.group(0).rsplit("-", 1)[-1]) if h else ""
     key = _unit_key(m.group(0))
     if r := re.search(rf"\b(?:a|an|per|each)\s+({'|'.join(_RATE_WORDS)})\b", span[m.end():], _I):
         key += " per " + _unit_key(r.group(1))

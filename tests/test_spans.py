@@ -392,6 +392,15 @@ def test_widen_numbered_name_leaves_other_numbers_alone():
     assert widen_numbered_name(text, i, i + 2, frozenset({"cite"})) == (i, i + 2)  # "Article" not asked
 
 
+def test_complete_number_takes_a_unit_joined_to_its_figure():
+    text = "Velmora sold a 4,500-hectare farm and signed a 250-mln-dlr loan for a 12-km canal in 1986-87."
+    for start, want, unit in (("4,500", "4,500-hectare", "hectare"), ("250", "250-mln-dlr", "dollar"),
+                              ("12", "12-km", "kilometre"), ("1986", "1986", "")):
+        i = text.index(start)
+        a, b = complete_number(text, i, i + len(start))
+        assert (text[a:b], unit_of(text[a:b])) == (want, unit)
+
+
 def test_complete_number_takes_a_hyphenated_percent():
     text = "Orvald owns a 51-pct-owned brewer and a 10-percent stake in Kessel."
     a, b = complete_number(text, text.index("51"), text.index("51") + 2)
