@@ -40,6 +40,7 @@ from .spans import (
     figure_value,
     fits_kind,
     has_unit,
+    one_figure,
     repeats_question,
     same_quantity_kind,
     trim_span,
@@ -486,7 +487,10 @@ class ReaderAnswerer:
             return c.features["margin"] + NEAR_WEIGHT * near_coverage(asked, docs[c.source].text, c.start, c.end,
                                                                       self.idf)
 
-        return _dedupe(sorted(out, key=lambda c: (off_kind(c), -rank(c))))
+        ranked = sorted(out, key=lambda c: (off_kind(c), -rank(c)))
+        if question.kind == NUMBER:  # one figure, not the clause that runs on to the next (ranked whole: the
+            ranked = [_one_figure(c, docs[c.source].text) for c in ranked]  # words after it are its context)
+        return _dedupe(ranked)
 
     def _coverage(self, q_terms: list[str], text: str, a: int, b: int) -> float:
         """``sentence_coverage`` of the sentence(s) holding ``text[a:b]``."""
@@ -513,6 +517,11 @@ class ReaderAnswerer:
         ranked = self.candidates(question, windows, docs)
         return assemble(question, ranked, docs, passages, threshold=self.threshold,
                         max_alternatives=self.max_alternatives)
+
+
+def _one_figure(c: Candidate, text: str) -> Candidate:
+    a, b = one_figure(text, c.start, c.end)
+    return c if (a, b) == (c.start, c.end) else replace(c, start=a, end=b, text=collapse_whitespace(text[a:b]))
 
 
 def _phrase(text: str) -> bool:

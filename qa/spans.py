@@ -128,6 +128,23 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     return a, b
 
 
+def one_figure(text: str, start: int, end: int) -> tuple[int, int]:
+    """A figure span cut before a comma or semicolon after which another figure follows: the answer to
+    "how many" is one figure, not the clause that goes on to the next ("12, including two medics, and
+    wounded 23" -> "12"). Digit groups ("1,200") and spans with one figure are left whole.
+
+    >>> t = "The strike killed 12, including two medics, and wounded 23."
+    >>> a, b = one_figure(t, 18, 58); t[a:b]
+    '12'
+    """
+    span = text[start:end]
+    for m in re.finditer(r"[,;](?=\s)", span):
+        head, rest = span[: m.start()], span[m.end() :]
+        if _NUMBER_RE.search(head) and _NUMBER_RE.search(rest):
+            return start, start + len(head.rstrip())
+    return start, end
+
+
 # --- names ----------------------------------------------------------------------------------------
 _PARTICLES = frozenset("al el bin bint ibn de da di du del della der den van von la le dos das do y ter ten zu".split())
 _TITLES = frozenset("""mr. mrs. ms. dr. gen. sen. rep. gov. lt. col. capt. sgt. prof. rev. maj. adm. cmdr. cpl. pvt.

@@ -10,6 +10,7 @@ from qa.spans import (
     complete_number,
     fits_kind,
     has_unit,
+    one_figure,
     same_quantity_kind,
     trim_span,
     unit_of,
@@ -407,3 +408,16 @@ def test_complete_number_takes_a_hyphenated_percent():
     assert text[a:b] == "51-pct"
     a, b = complete_number(text, text.index("10"), text.index("10") + 2)
     assert text[a:b] == "10-percent"
+
+
+@pytest.mark.parametrize("span, want", [
+    ("12, including two medics, and wounded 23", "12"),
+    ("4.1 pct; up from 3.9 pct", "4.1 pct"),
+    ("1,200 people", "1,200 people"),  # a digit group is not a clause break
+    ("between 5 and 10 pct", "between 5 and 10 pct"),  # a range is one answer
+    ("about 300 soldiers, the monitor said", "about 300 soldiers, the monitor said"),  # no second figure
+])
+def test_one_figure_cuts_a_figure_span_before_the_next_figure_s_clause(span, want):
+    text = f"They said {span} on Monday."
+    a, b = one_figure(text, 10, 10 + len(span))
+    assert text[a:b] == want
