@@ -29,7 +29,7 @@ test: setup
 
 # one table: seeds dev.jsonl, news_dev, a SQuAD tune-half sample (accuracy, declines, citations, p50)
 eval: setup
-	$(BIN)/python benchmarks/eval_table.py --curve
+	$(BIN)/python benchmarks/eval_table.py --curve --all
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py

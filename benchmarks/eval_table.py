@@ -1,6 +1,6 @@
 """One quality table for the default answerer (what ``make eval`` prints).
 
-    .venv/bin/python benchmarks/eval_table.py [--squad 300] [--misses]
+    .venv/bin/python benchmarks/eval_table.py [--squad 300] [--misses] [--all]
 
 Rows:
 
@@ -16,6 +16,10 @@ Rows:
   questions are all answerable. The reader was trained on most of these articles: the figure
   shows the pipeline works end to end, it is not a held-out score (``benchmarks/squad.py`` reports
   the test half).
+
+``--all`` adds the two other seed sets (``benchmarks/seed_extra.jsonl``, ``benchmarks/seed_heldout.jsonl``)
+and a total over every row: a change should be judged on that total, as one set moves by 1-4 questions
+from numerical noise alone (the int8 reader's activations are quantized per batch; see the README).
 
 Columns: answerable correct (a gold answer inside the short answer, SQuAD normalization),
 unanswerable declined, false declines (answerable questions declined), citations verbatim and from a
@@ -90,11 +94,23 @@ def table(results: list[tuple[str, EvalResult]]) -> str:
     return "\n".join(lines)
 
 
+def total(results: list[tuple[str, EvalResult]]) -> EvalResult:
+    """Every row's questions counted together."""
+    out = EvalResult()
+    for _name, r in results:
+        for f in ("total", "answerable", "correct", "unanswerable", "declined_ok", "false_declines", "citations",
+                  "citations_ok"):
+            setattr(out, f, getattr(out, f) + getattr(r, f))
+        out.latencies_ms += r.latencies_ms
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--squad", type=int, default=300, help="SQuAD tune-half questions (0: skip)")
     ap.add_argument("--misses", action="store_true", help="print every miss")
     ap.add_argument("--curve", action="store_true", help="also print the answer/decline trade-off of seeds and news_dev")
+    ap.add_argument("--all", action="store_true", help="add seed_extra and seed_heldout, and a total row")
     args = ap.parse_args()
     root = Path(__file__).resolve().parent.parent
     OUT.mkdir(parents=True, exist_ok=True)
@@ -108,6 +124,12 @@ def main() -> None:
     if args.squad:
         results.append(run(f"SQuAD tune sample ({args.squad} q.)", paragraph_corpus(OUT / "squad-tune-corpus", TUNE), OUT / "eval-squad-index",
                            squad_rows(args.squad)))
+    if args.all:
+        here = Path(__file__).resolve().parent
+        for name in ("seed_extra", "seed_heldout"):
+            results.append(run(f"`{name}.jsonl` (seeds)", root / "seeds", OUT / "eval-seeds-index",
+                               load_questions(here / f"{name}.jsonl")))
+        results.append(("**total**", total(results)))
     if args.misses:
         for name, r in results:
             print(f"## {name}")
