@@ -448,6 +448,11 @@ class ReaderAnswerer:
         q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
         # a figure in the unit the question names ("what percentage", "how many barrels", "what price")
         unit = asked_unit(question.text) if question.kind == NUMBER else ""
+        # an answer comes from the story, not from its headline ("30 MLN DLR CONVERTIBLE BOND"): a wire
+        # headline is telegraphic, and the story's lede says the same in a sentence that can be cited
+        raw = [x for x in raw if x[2] >= headline_end(docs[x[0].source])]
+        if not raw:
+            return []
         texts = [collapse_whitespace(docs[w.source].text[a:b]) for w, _s, a, b in raw]
         # an answer names something the question does not already name
         kept = [(x, t) for x, t in zip(raw, texts, strict=True) if not repeats_question(t, question.text)]
@@ -517,6 +522,19 @@ class ReaderAnswerer:
         ranked = self.candidates(question, windows, docs)
         return assemble(question, ranked, docs, passages, threshold=self.threshold,
                         max_alternatives=self.max_alternatives)
+
+
+def headline_end(doc: Document) -> int:
+    r"""Where a document's headline line ends (0 if it has none): its title, when the text opens with it
+    on a line of its own followed by a blank line ("TWA MAKES OFFER FOR USAIR\n\nTrans World ...").
+
+    >>> headline_end(Document("a.txt", "ACME BUYS BOLT\n\nAcme said it bought Bolt.", title="ACME BUYS BOLT"))
+    14
+    >>> headline_end(Document("b.txt", "Acme said\nit bought Bolt.", title="Acme said"))  # a hard-wrapped lede
+    0
+    """
+    t = doc.title
+    return len(t) if t and doc.text.startswith(t) and doc.text[len(t) : len(t) + 2].strip(" \t") == "\n\n" else 0
 
 
 def _one_figure(c: Candidate, text: str) -> Candidate:

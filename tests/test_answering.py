@@ -261,6 +261,23 @@ def _ranked(question: str, text: str, spans: list[tuple[str, float]]) -> list[st
     return [c.text for c in answerer.candidates(analyse(question), [window], {"a.txt": doc}, spans=read)]
 
 
+def test_an_answer_comes_from_the_story_not_its_headline():
+    from qa.answering import ReaderAnswerer, ReadingWindow
+    from qa.reader import Span
+
+    head = "VELMORA MILLS SELLS 40 MLN DLR STAKE"
+    text = f"{head}\n\nVelmora Mills Ltd said it sold its 40 mln dlr stake in Kessel Foods to Orvald Group.\n"
+    doc = Document(source="a.txt", text=text, title=head)
+    # the reader likes the headline's figure best; the story's figure is the one to cite
+    read = [[Span(text.index(w), text.index(w) + len(w), w, score, 1.0)
+             for w, score in (("40 MLN DLR", 9.0), ("40 mln dlr", 6.0))]]
+    answerer = ReaderAnswerer()
+    cands = answerer.candidates(analyse("How big was the stake Velmora Mills sold?"),
+                                [ReadingWindow("a.txt", 0, len(text), 0)], {"a.txt": doc}, spans=read)
+    assert cands and cands[0].start > len(head)
+    assert cands[0].text.startswith("40 mln dlr")
+
+
 def test_a_figure_in_the_unit_the_question_names_comes_first():
     text = "Exports rose by 355 to 4,120 crates last year, a gain of 9.4 pct, the ministry said."
     # the reader prefers the bare figure; the question asks for a percentage
