@@ -551,7 +551,7 @@ _ASKED_PERCENT = re.compile(r"\b(?:percentage|percent|per\s+cent|pct)\b|"
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
 _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fees|fine|budget|salary|wage|wages|"
-                r"compensation|earnings|turnover|dividend|payment")
+                r"compensation|earnings|turnover|dividend|payment|money|cash|funds|funding|capital|financing")
 _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer|offered|earn|earned|lose|lost|"
                 r"invest|invested|bid|charge|charged|owe|owed|borrow|borrowed|lend|lent|fetch|fetched|receive|"
                 r"received|sell|sold|buy|bought")

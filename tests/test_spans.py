@@ -327,6 +327,7 @@ def test_complete_date_stops_at_a_blank_line():
     # an amount of money: a figure in any currency
     ("How much did the company earn?", "money"),
     ("How much will the buyer pay for the mill?", "money"),
+    ("How much money does the relief fund hold?", "money"),
     ("What price per share did the bidder offer?", "money"),
     ("What was the net profit of the bank last year?", "money"),
     ("What mistake cost the firm its lead?", ""),  # "cost" the verb of another question
