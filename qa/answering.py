@@ -440,19 +440,18 @@ class ReaderAnswerer:
         raw = []
         for w, window_spans in zip(windows, found, strict=True):
             doc = docs[w.source]
+            # an answer comes from the story, not from its headline ("30 MLN DLR CONVERTIBLE BOND"): a wire
+            # headline is telegraphic, and the story's lede says the same in a sentence that can be cited
+            story = headline_end(doc)
             for s in window_spans:
                 a, b = self.complete(question, doc.text, w.start + s.start, w.start + s.end)
-                raw.append((w, s, a, b))
+                if a >= story:
+                    raw.append((w, s, a, b))
         if not raw:
             return []
         q_terms = list(dict.fromkeys(question.terms or terms(question.text)))
         # a figure in the unit the question names ("what percentage", "how many barrels", "what price")
         unit = asked_unit(question.text) if question.kind == NUMBER else ""
-        # an answer comes from the story, not from its headline ("30 MLN DLR CONVERTIBLE BOND"): a wire
-        # headline is telegraphic, and the story's lede says the same in a sentence that can be cited
-        raw = [x for x in raw if x[2] >= headline_end(docs[x[0].source])]
-        if not raw:
-            return []
         texts = [collapse_whitespace(docs[w.source].text[a:b]) for w, _s, a, b in raw]
         # an answer names something the question does not already name
         kept = [(x, t) for x, t in zip(raw, texts, strict=True) if not repeats_question(t, question.text)]

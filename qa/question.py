@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
+from .spans import AMOUNT_END, RATE_NOUNS
 from .text import STOPWORDS, stem, terms
 
 NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
@@ -40,9 +41,7 @@ _NUMBER_Q = re.compile(
     r"population|distance|age)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
     r"\bwhat ((is|was|were|are|will be) the [a-z-]+ )?(price|profit|profits|revenue|revenues|sales|earnings|"
-    r"fee|fees|salary|wage|wages|dividend|(interest|inflation|unemployment|jobless|growth|tax) rates?)"
-    r"(?=\s*[?,]|\s*$|\s+(per|of|for|on|in|at|to|a|an|the|is|was|were|are|did|does|do|will|would|can|could|"
-    r"has|had|have)\b)"
+    rf"fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}){AMOUNT_END}"
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about

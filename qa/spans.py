@@ -68,6 +68,7 @@ _NEXT_PERCENT = re.compile(rf"{_GAP}(?:%|(?:pct|percent|per{_GAP}cent|percentage
 _NEXT_UNIT = re.compile(rf"{_GAP}(?:\d[\d.,]*-[^\W\d_]+{_GAP})?{_UNIT}", _I)
 # a unit joined to its figure as an adjective: "a 6,000-hectare estate", "a 300-mln-dlr loan"
 _HYPHEN_UNIT = re.compile(rf"(?:-{_MAGNITUDE})?-{_UNIT}", _I)
+_JOINED_UNIT = re.compile(rf"(?<=\d){_HYPHEN_UNIT.pattern}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
 _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
                         rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
@@ -534,7 +535,7 @@ def unit_of(span: str) -> str:
     """
     m = _UNIT_TOKEN.search(span)
     if not m:  # only a unit joined to its figure: "6,000-hectare"
-        h = re.search(rf"(?<=\d){_HYPHEN_UNIT.pattern}", span, _I)
+        h = _JOINED_UNIT.search(span)
         return _unit_key(h.group(0).rsplit("-", 1)[-1]) if h else ""
     key = _unit_key(m.group(0))
     if r := re.search(rf"\b(?:a|an|per|each)\s+({'|'.join(_RATE_WORDS)})\b", span[m.end():], _I):
@@ -546,8 +547,12 @@ def unit_of(span: str) -> str:
 # is answered "12 civilians" or "dozens of fighters" as well as "12 people"
 _ASKABLE_UNITS = frozenset(_CURRENCY_WORDS + _MEASURE_WORDS) - frozenset(
     "people persons years months weeks days hours minutes seconds points shares".split())
-_ASKED_PERCENT = re.compile(r"\b(?:percentage|percent|per\s+cent|pct)\b|"
-                            r"\b(?:interest|inflation|unemployment|jobless|growth|tax|vacancy)\s+rates?\b", _I)
+# a rate given in percent, and what may follow the noun of an amount a question asks for ("what price per
+# share ...", "what profit did ...", "what interest rate?"): shared with ``qa.question``'s number questions
+RATE_NOUNS = r"(?:interest|inflation|unemployment|jobless|growth|tax|vacancy)\s+rates?"
+_AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|may|might|must"
+AMOUNT_END = rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|a|an|the|{_AUX})\b)"
+_ASKED_PERCENT = re.compile(rf"\b(?:percentage|percent|per\s+cent|pct)\b|\b{RATE_NOUNS}\b", _I)
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
 _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fees|fine|budget|salary|wage|wages|"
@@ -555,11 +560,9 @@ _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fe
 _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer|offered|earn|earned|lose|lost|"
                 r"invest|invested|bid|charge|charged|owe|owed|borrow|borrowed|lend|lent|fetch|fetched|receive|"
                 r"received|sell|sold|buy|bought")
-_AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|may|might|must"
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|\bhow\s+much\s+(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS})"
-    rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|a|an|the|{_AUX})\b)", _I)
+    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}", _I)
 _MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
 
 
