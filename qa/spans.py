@@ -13,8 +13,10 @@ from any corpus.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 
-from .text import content_words, stem
+from .text import STOPWORDS, content_words, stem
 
 # --- word lists -----------------------------------------------------------------------------------
 _SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -623,3 +625,139 @@ def figure_value(span: str) -> float | None:
         except ValueError:
             return None
     return next((float(_SMALL.index(w) + 1) for w in re.findall(r"[a-z]+", span.lower()) if w in _SMALL), None)
+
+
+# --- who holds a role -----------------------------------------------------------------------------
+# "Who is Turkey's foreign minister?" / "Who is the president of Uganda?": a role and whose it is. News
+# names an office-holder by a title beside the name ("Iranian Foreign Minister A", "B, foreign minister of
+# Iraq,"), and one sentence often names two holders of the same role for two countries or companies
+_ROLE_WORD = r"(?:[a-z][\w\-]*|[A-Z][a-z][\w\-]*)"
+_ROLE = rf"(?P<role>{_ROLE_WORD}(?:\s+{_ROLE_WORD}){{0,3}}?)"
+_HOLDER_WORD = rf"(?:[A-Z][\w\-.&’']*|(?:{'|'.join(sorted(_PARTICLES))})-[A-Z][\w\-’']*)"
+_HOLDER = rf"(?P<holder>{_HOLDER_WORD}(?:\s+(?:of\s+|de\s+)?{_HOLDER_WORD}){{0,5}})"
+_WHO_IS = r"(?i:who|whom)\s+(?i:is|was|are|were)\s+(?:(?i:the)\s+)?"
+_ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}\s*\??\s*\Z")
+_HOLDERS_ROLE = re.compile(rf"{_WHO_IS}{_HOLDER}[’']s\s+(?:(?i:current|present|new)\s+)?{_ROLE}\s*\??\s*\Z")
+_NAME_JOINS = frozenset(("of", "on", "and", "for", "&"))
+_FUNCTION = (_OPENERS | STOPWORDS) - _PARTICLES - {"abu"}  # words that are no title ("Under", "The")
+_TITLE_TOKEN = re.compile(r"[^\W\d_][\w’'\-.]*|\d+|[,;:()\[\]\"“”—–]")
+
+
+def role_asked(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The role a who-question asks the holder of and whose role it is, as words; None for other questions.
+
+    >>> role_asked("Who is Turkey's foreign minister?"), role_asked("Who is the president of the Security Council?")
+    ((('foreign', 'minister'), ('Turkey',)), (('president',), ('Security', 'Council')))
+    >>> role_asked("Who is the US Secretary of State?"), role_asked("Who killed the minister?")
+    (None, None)
+    """
+    m = _ROLE_OF.match(question.strip()) or _HOLDERS_ROLE.match(question.strip())
+    if not m:
+        return None
+    role, holder = m.group("role").split(), [w for w in m.group("holder").split() if w not in ("of", "de")]
+    # "the US Secretary of State": no role-of-holder split; "the duke in the battle of X": no role
+    if any(w.isupper() and len(w) > 1 or w.lower() in _OPENERS for w in role):
+        return None
+    return tuple(role), tuple(holder)
+
+
+def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], role: frozenset[str]
+                 ) -> list[list[str]]:
+    """The words that may title the name at ``text[start:end]``: the run of capitalized words (and "of")
+    right before it and the span's own words ("Iraqi Foreign Minister, Fouad Hussein": a comma may part
+    title and name), and an apposition after it ("Abbas Araghchi, Foreign Minister of Iran,")."""
+    lo, hi = sentence
+    before = _TITLE_TOKEN.findall(text[lo:start])
+    run: list[str] = []
+    for i in range(len(before) - 1, -1, -1):
+        w = before[i]
+        if w == "," and not run and i > 0 and before[i - 1][:1].isupper():
+            continue  # "Iraqi Foreign Minister, Fouad Hussein"
+        if (w[:1].isupper() and w.lower() not in _FUNCTION or stem(w.lower()) in role  # "San Francisco mayor"
+                or (w in ("of", "and", "&") and run and run[0][:1].isupper())):  # "NFL and Atlanta Braves field director"
+            run.insert(0, w)
+            if len(run) >= 8:
+                break
+            continue
+        break
+    while run and run[0] in ("of", "and", "&"):
+        run.pop(0)
+    own = [w for w in _TITLE_TOKEN.findall(text[start:end]) if w[:1].isalnum()]
+    # the span's own words title it when a name ends it ("Turkish Foreign Minister Hakan Fidan"), not when a
+    # role does ("a Cisco Systems company": a company named by whose it is)
+    phrases = [run + (own if own and stem(own[-1].lower()) not in role else [])]
+    after = _TITLE_TOKEN.findall(text[end:hi])
+    if after[:1] == [","]:
+        clause = []
+        for w in after[1:]:  # up to the next clause mark or relative clause ("who met the Kesslandic president")
+            if not w[:1].isalnum() or w.lower() in ("who", "whom", "whose", "which", "that"):
+                break
+            clause.append(w)
+        phrases.append(clause)
+    return phrases
+
+
+def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Sequence[str],
+               sentence: tuple[int, int] | None = None) -> int:
+    """Whether the person named at ``text[start:end]`` is titled with ``role`` of ``holder`` (1), with
+    that role of someone else (-1: "Iranian Foreign Minister Abbas Araghchi" for Turkey's foreign minister;
+    "Prime Minister X" for Syria's defence minister), or neither is said beside the name (0).
+
+    >>> t = "Iranian Foreign Minister Abbas Araghchi met his Turkish counterpart, Hakan Fidan, in Ankara."
+    >>> holds_role(t, 25, 39, ["foreign", "minister"], ["Turkey"]), holds_role(t, 69, 80, ["foreign", "minister"], ["Turkey"])
+    (-1, 0)
+    >>> t = "Yoweri Museveni, the president of Uganda, spoke."
+    >>> holds_role(t, 0, 15, ["president"], ["Uganda"]), holds_role(t, 0, 15, ["president"], ["Kenya"])
+    (1, -1)
+    >>> holds_role("Ann Lee, senior aide to the Majority leader, said.", 0, 7, ["aide"], ["Foley"])
+    0
+    """
+    if sentence is None:
+        sentence = (0, len(text))
+    role_stems = {stem(w.lower()) for w in role}
+    head = stem(role[-1].lower())
+    short = acronym(" ".join(holder))
+
+    folded = [_fold(h) for h in holder]
+
+    def names_holder(w: str) -> bool:  # the holder, its people ("Turkish"), or its initials ("NFL")
+        b = _fold(re.sub(r"[’']s?\Z", "", w))
+        return w == short or any(stem(b) == stem(h) or (w[:1].isupper() and len(_common(b, h)) >= 4)
+                                 for h in folded)
+
+    verdict = 0
+    for i, words in enumerate(_title_words(text, start, end, sentence, frozenset(role_stems))):
+        stems = [stem(re.sub(r"[’']s?\Z", "", w.lower())) for w in words]
+        if head not in stems:
+            continue
+        # the title ends at its last role word ("Iraqi Foreign Minister"); an apposition may add whose role it
+        # is after "of", "at" or "for" ("foreign minister of Iran", not "aide to the Majority leader")
+        last = max(j for j, s in enumerate(stems) if s in role_stems) + 1
+        named = ""
+        if i and last < len(words) and words[last] in ("of", "at", "for"):
+            last += 1 + (last + 1 < len(words) and words[last + 1].lower() == "the")
+            first = last  # a name may hold small words: "the Taskforce of United Methodists on Abortion"
+            while last < len(words) and (words[last][:1].isupper() or words[last] in _NAME_JOINS and
+                                         last + 1 < len(words) and words[last + 1][:1].isupper()):
+                last += 1
+            named = acronym(" ".join(words[first:last]))
+        words, stems = words[:last], stems[:last]
+        # the holder as the text names it, or by the initials of that name ("TUMAS")
+        if any(names_holder(w) for w in words) or named and named in holder:
+            return 1
+        if any(w[:1].isupper() and s not in role_stems and w.lower() not in _FUNCTION
+               for w, s in zip(words, stems, strict=True)):
+            verdict = -1
+    return verdict
+
+
+def _fold(word: str) -> str:
+    """Lowercase without accents: "Ögedei" names "Ogedei"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def _common(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]

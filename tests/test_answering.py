@@ -308,8 +308,23 @@ def test_the_name_whose_title_matches_the_question_comes_first():
     assert _ranked("Who is Velmora's trade minister?", text, spans)[0] == "Oskar Brandt"
     assert _ranked("Who heads the Velmoran central bank?", text, spans)[0] == "Tomas Kell"
     # a reader that is sure keeps its pick
-    assert _ranked("Who is Portugal's trade minister?", text, [("Oskar Brandt", 12.0), ("Lina Ferreira", 5.5)])[0] == \
+    assert _ranked("Who heads the Velmoran central bank?", text, [("Oskar Brandt", 12.0), ("Tomas Kell", 5.0)])[0] == \
         "Oskar Brandt"
+    # ... unless the name's own title gives the role asked about to someone else (``qa.spans.holds_role``)
+    assert _ranked("Who is Portugal's trade minister?", text, [("Oskar Brandt", 12.0), ("Lina Ferreira", 5.5)])[0] == \
+        "Lina Ferreira"
+
+
+def test_a_person_titled_with_anothers_role_is_declined_not_given(tmp_path, embedder):
+    story = ("Kessland talks\n\nVelmoran Foreign Minister Oskar Brandt arrived in Kessland on Monday for talks on "
+             "the border. Brandt met Lina Ferreira, the Kesslandic trade minister, and said the talks went well.\n")
+    corpus = write_corpus(tmp_path / "c", {"k.txt": story})
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
+    yes = bot.ask("Who is Velmora's foreign minister?")
+    assert not yes.abstained and "Oskar Brandt" in yes.text, yes.text
+    # the article names Velmora's foreign minister and Kessland's trade minister: not Kessland's foreign minister
+    no = bot.ask("Who is Kessland's foreign minister?")
+    assert no.abstained and no.text == "", no.text
 
 
 def test_same_word_and_near_coverage():

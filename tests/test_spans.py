@@ -10,7 +10,9 @@ from qa.spans import (
     complete_number,
     fits_kind,
     has_unit,
+    holds_role,
     one_figure,
+    role_asked,
     same_quantity_kind,
     trim_span,
     unit_of,
@@ -421,3 +423,57 @@ def test_one_figure_cuts_a_figure_span_before_the_next_figure_s_clause(span, wan
     text = f"They said {span} on Monday."
     a, b = one_figure(text, 10, 10 + len(span))
     assert text[a:b] == want
+
+
+@pytest.mark.parametrize("question, want", [
+    ("Who is Velmora's foreign minister?", (("foreign", "minister"), ("Velmora",))),
+    ("Who is the president of the Kessland Trade Council?", (("president",), ("Kessland", "Trade", "Council"))),
+    ("Who was the chairman of Norland Mills?", (("chairman",), ("Norland", "Mills"))),
+    ("who is the current Prime Minister of Velmora", (("Prime", "Minister"), ("Velmora",))),
+    ("Who is Norland Mills' chairman?", None),        # a plural possessive: not parsed, no harm
+    ("Who is the US Secretary of State?", None),      # "Secretary of State" is the role: no holder to split off
+    ("Who was the duke in the battle of Hastings?", None),
+    ("Who leads the Velmoran army?", None),
+    ("What is the capital of Velmora?", None),
+])
+def test_role_asked_splits_a_role_from_whose_it_is(question, want):
+    assert role_asked(question) == want
+
+
+def _role(text: str, name: str, role: str, holder: str) -> int:
+    i = text.index(name)
+    return holds_role(text, i, i + len(name), role.split(), holder.split())
+
+
+@pytest.mark.parametrize("text, name, role, holder, want", [
+    # a title before the name: the holder's people, the holder itself, its initials
+    ("Velmoran Foreign Minister Oskar Brandt arrived.", "Oskar Brandt", "foreign minister", "Velmora", 1),
+    ("Velmoran Foreign Minister Oskar Brandt arrived.", "Oskar Brandt", "foreign minister", "Kessland", -1),
+    ("Norland Mills chairman Ana Ruiz said.", "Ana Ruiz", "chairman", "Norland Mills", 1),
+    ("KTC president Ana Ruiz said.", "Ana Ruiz", "president", "Kessland Trade Council", 1),
+    ("He met the Kesslandic Foreign Minister, Lina Ferreira, on Monday.", "Lina Ferreira", "foreign minister",
+     "Kessland", 1),
+    # an apposition after it, the holder after "of"
+    ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Kessland", 1),
+    ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Velmora", -1),
+    ("Ana Ruiz, president of the Union of Norland Millers and Bakers, said.", "Ana Ruiz", "president", "UNMB", 1),
+    ("Lina Ferreira, Kessland's Minister of Foreign Affairs, said.", "Lina Ferreira", "foreign minister",
+     "Velmora", -1),
+    # another office of the same kind is another's office
+    ("Prime Minister Oskar Brandt said.", "Oskar Brandt", "defence minister", "Velmora", -1),
+    # nothing said beside the name, or no holder named: no verdict
+    ("Oskar Brandt arrived in Kessland on Monday.", "Oskar Brandt", "foreign minister", "Velmora", 0),
+    ("President Oskar Brandt said.", "Oskar Brandt", "president", "Velmora", 0),
+    ("Ana Ruiz, senior aide to the Majority leader, said.", "Ana Ruiz", "aide", "Brandt", 0),
+    ("Under defensive coordinator Ana Ruiz the team won.", "Ana Ruiz", "defensive coordinator", "Velmora", 0),
+    ("Ana Ruiz, who met the Kesslandic president, said.", "Ana Ruiz", "president", "Velmora", 0),
+])
+def test_holds_role_reads_the_title_beside_a_name(text, name, role, holder, want):
+    assert _role(text, name, role, holder) == want
+
+
+def test_holds_role_folds_accents_and_ignores_a_role_ending_the_span():
+    assert _role("Emre Kaya, Ögedei's heir, spoke.", "Emre Kaya", "heir", "Ogedei") == 1
+    # "a Norland Mills company" names whose company it is, not an office of another holder
+    text = "The scrambler is owned by Velt, a Norland Mills company."
+    assert _role(text, "Norland Mills company", "parent company", "Velt") == 0
