@@ -635,10 +635,11 @@ _ROLE_WORD = r"(?:[a-z][\w\-]*|[A-Z][a-z][\w\-]*)"
 _ROLE = rf"(?P<role>{_ROLE_WORD}(?:\s+{_ROLE_WORD}){{0,3}}?)"
 _HOLDER_WORD = rf"(?:[A-Z][\w\-.&’']*|(?:{'|'.join(sorted(_PARTICLES))})-[A-Z][\w\-’']*)"
 _HOLDER = rf"(?P<holder>{_HOLDER_WORD}(?:\s+(?:of\s+|de\s+)?{_HOLDER_WORD}){{0,5}})"
-_WHO_IS = r"(?i:who|whom)\s+(?i:is|was|are|were)\s+(?:(?i:the)\s+)?"
+_WHO_IS = r"(?i:who|whom)\s+(?i:is|was)\s+(?:(?i:the)\s+)?"  # one holder: "Who were the two abbots ..." is a list
 _ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}\s*\??\s*\Z")
 _HOLDERS_ROLE = re.compile(rf"{_WHO_IS}{_HOLDER}[’']s\s+(?:(?i:current|present|new)\s+)?{_ROLE}\s*\??\s*\Z")
 _NAME_JOINS = frozenset(("of", "on", "and", "for", "&"))
+_DETERMINERS = frozenset("the a an his her its their this that these those".split())
 _FUNCTION = (_OPENERS | STOPWORDS) - _PARTICLES - {"abu"}  # words that are no title ("Under", "The")
 _TITLE_TOKEN = re.compile(r"[^\W\d_][\w’'\-.]*|\d+|[,;:()\[\]\"“”—–]")
 
@@ -662,19 +663,24 @@ def role_asked(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 
 
 def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], role: frozenset[str]
-                 ) -> list[list[str]]:
-    """The words that may title the name at ``text[start:end]``: the run of capitalized words (and "of")
-    right before it and the span's own words ("Iraqi Foreign Minister, Fouad Hussein": a comma may part
-    title and name), and an apposition after it ("Abbas Araghchi, Foreign Minister of Iran,")."""
+                 ) -> list[tuple[list[str], int]]:
+    """The words that may title the name at ``text[start:end]``, each with how far whose role it is may
+    follow the role after "of" (``holds_role``): the run of capitalized and role words (and "of") right
+    before it with the span's own words ("Iraqi Foreign Minister, Fouad Hussein", "the foreign minister
+    of Iran, Abbas Araghchi": a comma may part title and name), and an apposition after it ("Abbas
+    Araghchi, Foreign Minister of Iran,"; not a verb's object: "Hakan Fidan, met Iran's foreign minister")."""
     lo, hi = sentence
     before = _TITLE_TOKEN.findall(text[lo:start])
+
+    def titles(w: str) -> bool:
+        return w[:1].isupper() and w.lower() not in _FUNCTION or stem(_bare(w)) in role
+
     run: list[str] = []
     for i in range(len(before) - 1, -1, -1):
         w = before[i]
-        if w == "," and not run and i > 0 and before[i - 1][:1].isupper():
+        if w == "," and not run and i > 0 and titles(before[i - 1]):
             continue  # "Iraqi Foreign Minister, Fouad Hussein"
-        if (w[:1].isupper() and w.lower() not in _FUNCTION or stem(w.lower()) in role  # "San Francisco mayor"
-                or (w in ("of", "and", "&") and run and run[0][:1].isupper())):  # "NFL and Atlanta Braves field director"
+        if titles(w) or (w in ("of", "and", "&") and run and run[0][:1].isupper()):  # "NFL and Atlanta Braves"
             run.insert(0, w)
             if len(run) >= 8:
                 break
@@ -685,16 +691,24 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
     own = [w for w in _TITLE_TOKEN.findall(text[start:end]) if w[:1].isalnum()]
     # the span's own words title it when a name ends it ("Turkish Foreign Minister Hakan Fidan"), not when a
     # role does ("a Cisco Systems company": a company named by whose it is)
-    phrases = [run + (own if own and stem(own[-1].lower()) not in role else [])]
+    phrases = [(run + (own if own and stem(own[-1].lower()) not in role else []), len(run))]
     after = _TITLE_TOKEN.findall(text[end:hi])
     if after[:1] == [","]:
-        clause = []
+        clause: list[str] = []
         for w in after[1:]:  # up to the next clause mark or relative clause ("who met the Kesslandic president")
             if not w[:1].isalnum() or w.lower() in ("who", "whom", "whose", "which", "that"):
                 break
             clause.append(w)
-        phrases.append(clause)
+        # a lowercase word that is no determiner or role, before a name or a determiner, is a verb: "met Iran's"
+        verb = (len(clause) > 1 and clause[0][:1].islower() and clause[0] not in _DETERMINERS
+                and stem(clause[0]) not in role and (clause[1][:1].isupper() or clause[1].lower() in _DETERMINERS))
+        if not verb:
+            phrases.append((clause, len(clause)))
     return phrases
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[’']s?\Z", "", word.lower())
 
 
 def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Sequence[str],
@@ -726,19 +740,19 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
                                  for h in folded)
 
     verdict = 0
-    for i, words in enumerate(_title_words(text, start, end, sentence, frozenset(role_stems))):
-        stems = [stem(re.sub(r"[’']s?\Z", "", w.lower())) for w in words]
+    for words, reach in _title_words(text, start, end, sentence, frozenset(role_stems)):
+        stems = [stem(_bare(w)) for w in words]
         if head not in stems:
             continue
-        # the title ends at its last role word ("Iraqi Foreign Minister"); an apposition may add whose role it
-        # is after "of", "at" or "for" ("foreign minister of Iran", not "aide to the Majority leader")
+        # the title ends at its last role word ("Iraqi Foreign Minister"), or with whose role it is after "of",
+        # "at" or "for" ("foreign minister of Iran", not "aide to the Majority leader")
         last = max(j for j, s in enumerate(stems) if s in role_stems) + 1
         named = ""
-        if i and last < len(words) and words[last] in ("of", "at", "for"):
-            last += 1 + (last + 1 < len(words) and words[last + 1].lower() == "the")
+        if last < reach and words[last] in ("of", "at", "for"):
+            last += 1 + (last + 1 < reach and words[last + 1].lower() == "the")
             first = last  # a name may hold small words: "the Taskforce of United Methodists on Abortion"
-            while last < len(words) and (words[last][:1].isupper() or words[last] in _NAME_JOINS and
-                                         last + 1 < len(words) and words[last + 1][:1].isupper()):
+            while last < reach and (words[last][:1].isupper() or words[last] in _NAME_JOINS and
+                                    last + 1 < reach and words[last + 1][:1].isupper()):
                 last += 1
             named = acronym(" ".join(words[first:last]))
         words, stems = words[:last], stems[:last]

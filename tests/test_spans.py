@@ -453,6 +453,12 @@ def _role(text: str, name: str, role: str, holder: str) -> int:
     ("KTC president Ana Ruiz said.", "Ana Ruiz", "president", "Kessland Trade Council", 1),
     ("He met the Kesslandic Foreign Minister, Lina Ferreira, on Monday.", "Lina Ferreira", "foreign minister",
      "Kessland", 1),
+    ("Velmora's trade minister, Oskar Brandt, met Kessland's trade minister, Lina Ferreira.", "Oskar Brandt",
+     "trade minister", "Velmora", 1),
+    ("Velmora's trade minister, Oskar Brandt, met Kessland's trade minister, Lina Ferreira.", "Lina Ferreira",
+     "trade minister", "Velmora", -1),
+    ("The trade minister of Kessland, Lina Ferreira, said.", "Lina Ferreira", "trade minister", "Kessland", 1),
+    ("The trade minister of Kessland, Lina Ferreira, said.", "Lina Ferreira", "trade minister", "Velmora", -1),
     # an apposition after it, the holder after "of"
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Kessland", 1),
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Velmora", -1),
