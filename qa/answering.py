@@ -519,7 +519,8 @@ class ReaderAnswerer:
             a, b = complete_number(text, a, b)
         if question.kind not in (NUMBER, DATE):  # "51" of "Article 51" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
-        if question.kind == PERSON and len(text[a:b].split()) == 1:  # a surname alone: the whole name
+        # a surname alone, or a name cut at an initial ("Oscar S"): the whole name
+        if question.kind == PERSON and (len(text[a:b].split()) == 1 or re.search(r"\s[A-Z]\.?\Z", text[a:b])):
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)

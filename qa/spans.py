@@ -274,6 +274,9 @@ def widen_name(text: str, start: int, end: int, stopwords=frozenset(), max_words
     >>> t = "said Bishop Amara Nwosu of the northern diocese."
     >>> a, b = widen_name(t, 18, 23); t[a:b]
     'Bishop Amara Nwosu'
+    >>> t = "its chairman, Ana B. Ruiz Jr, said"
+    >>> a, b = widen_name(t, 14, 19); t[a:b]
+    'Ana B. Ruiz Jr'
     """
     start, end = _clamp(text, start, end)
     words = text[start:end].split()
@@ -303,6 +306,8 @@ def widen_name(text: str, start: int, end: int, stopwords=frozenset(), max_words
     last = words[-1]
     if not (_is_name_word(last) or _leads_name(last)):
         return a, b
+    if re.fullmatch(r"[A-Z]", last) and text[b : b + 1] == ".":  # an initial cut from its period: "Oscar S"
+        b += 1
     taken = 0
     while taken < max_words and (m := _NEXT_WORD.match(text, b)) and m.group(1):
         w = m.group(2)
@@ -685,6 +690,12 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
             if len(run) >= 8:
                 break
             continue
+        if w.lower() in ("its", "their") and run and i > 1 and before[i - 1] in ("and", ","):
+            # "Coastal and its chairman, Oscar Wyatt": whose role "its" means is the name before it
+            j = i - 2
+            while j >= 0 and titles(before[j]) and stem(_bare(before[j])) not in role:
+                run.insert(0, before[j])
+                j -= 1
         break
     while run and run[0] in ("of", "and", "&"):
         run.pop(0)

@@ -126,6 +126,7 @@ def test_complete_number_never_leaves_the_text():
     ("A spokesman for Dr. Lena Ortiz declined to comment.", "Ortiz", "Dr. Lena Ortiz"),
     ("The firm Brightwater Tools & Dies Co. was sold.", "Dies", "Brightwater Tools & Dies Co."),
     ("Aides said Ana Ruiz's team had won.", "Ana", "Ana Ruiz"),
+    ("It sued Norland and its chairman, Oskar T. Brandt Jr, on Monday.", "Oskar T", "Oskar T. Brandt Jr"),
 ])
 def test_widen_name_takes_the_run_of_capitalized_words(text, part, want):
     assert _apply(widen_name, text, part) == want
@@ -459,6 +460,8 @@ def _role(text: str, name: str, role: str, holder: str) -> int:
      "trade minister", "Velmora", -1),
     ("The trade minister of Kessland, Lina Ferreira, said.", "Lina Ferreira", "trade minister", "Kessland", 1),
     ("The trade minister of Kessland, Lina Ferreira, said.", "Lina Ferreira", "trade minister", "Velmora", -1),
+    ("Kessel sued Norland Mills and its chairman, Ana Ruiz, on Monday.", "Ana Ruiz", "chairman", "Norland Mills", 1),
+    ("Kessel sued Norland Mills and its chairman, Ana Ruiz, on Monday.", "Ana Ruiz", "chairman", "Kessel", -1),
     # an apposition after it, the holder after "of"
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Kessland", 1),
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Velmora", -1),
