@@ -74,6 +74,8 @@ _JOINED_UNIT = re.compile(rf"(?<=\d){_HYPHEN_UNIT.pattern}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
 _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
                         rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
+_CURRENCY_END = re.compile(rf"\b(?:{'|'.join(_CURRENCY_WORDS)})\Z", _I)
+_NEXT_NATIONALITY = re.compile(rf"{_GAP}{_NATIONALITY}(?![\w.])(?!{_GAP}[A-Z])")
 _PREV_SIGN = re.compile(rf"(?<![\w$]){_SIGN}[ \t]?\Z|(?<!\w){_CODE}[ \t]\Z")
 _PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
 
@@ -96,6 +98,9 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
     >>> a, b = complete_number(t, 21, 23); t[a:b]
     'about 30 mln\\ndlrs'
+    >>> t = "a 4.3 billion dlr\\nCanadian (3.22 billion U.S.) bid"
+    >>> a, b = complete_number(t, 2, 5); t[a:b]
+    '4.3 billion dlr\\nCanadian'
     """
     start, end = _clamp(text, start, end)
     if not _NUMBER_RE.search(text[start:end]):
@@ -123,6 +128,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
             b, grown = m.end(), True
     if _STARTS_NUMBER.match(text, a) and (m := _PREV_SIGN.search(text, max(0, a - 12), a)):
         a, grown = m.start(), True
+    if grown and _CURRENCY_END.search(text[a:b]) and (m := _NEXT_NATIONALITY.match(text, b)):
+        b = m.end()  # the currency's country after it: "4.3 billion dlr Canadian", not "dlrs Canadian Pacific"
     if grown and (m := _NEXT_RATE.match(text, b)):
         b = m.end()
     if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (

@@ -486,3 +486,13 @@ def test_holds_role_folds_accents_and_ignores_a_role_ending_the_span():
     # "a Norland Mills company" names whose company it is, not an office of another holder
     text = "The scrambler is owned by Velt, a Norland Mills company."
     assert _role(text, "Norland Mills company", "parent company", "Velt") == 0
+
+
+@pytest.mark.parametrize("text, figure, want", [
+    ("TransCanada made a 4.3 billion dlr\nCanadian (3.22 billion U.S.) bid.", "4.3", "4.3 billion dlr\nCanadian"),
+    ("It lost 2.2 billion dlrs U.S. last year.", "2.2", "2.2 billion dlrs U.S."),
+    ("It paid 50 mln dlrs Canadian Pacific said.", "50", "50 mln dlrs"),  # a company, not the currency's country
+    ("It paid 5 dlrs Australian per tonne.", "5", "5 dlrs Australian per tonne"),
+])
+def test_complete_number_takes_the_currency_s_country_after_it(text, figure, want):
+    assert _apply(complete_number, text, figure) == want
