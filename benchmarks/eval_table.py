@@ -129,7 +129,11 @@ def main() -> None:
         for name in ("seed_extra", "seed_heldout"):
             results.append(run(f"`{name}.jsonl` (seeds)", root / "seeds", OUT / "eval-seeds-index",
                                load_questions(here / f"{name}.jsonl")))
+        # the reader was trained on most of the SQuAD sample's articles: a reader trained longer on them gains
+        # there, so readers (and rules) are judged on the news and seed questions without it
+        news_and_seeds = [x for x in results if not x[0].startswith("SQuAD")]
         results.append(("**total**", total(results)))
+        results.append(("**total, news and seeds only**", total(news_and_seeds)))
     if args.misses:
         for name, r in results:
             print(f"## {name}")
