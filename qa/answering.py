@@ -49,7 +49,7 @@ from .spans import (
     widen_name,
     widen_numbered_name,
 )
-from .text import STOPWORDS, collapse_whitespace, content_words, sentence_spans, squad_normalize, stem, terms
+from .text import STOPWORDS, bare_word, collapse_whitespace, content_words, sentence_spans, squad_normalize, stem, terms
 
 
 class Answerer(Protocol):
@@ -269,15 +269,10 @@ def same_word(question_word: str, text_word: str) -> bool:
     >>> same_word("ministers", "minister"), same_word("Turkey's", "Turkish"), same_word("plan", "plant")
     (True, True, False)
     """
-    q, t = _bare(question_word), _bare(text_word)
+    q, t = bare_word(question_word), bare_word(text_word)
     if stem(q) == stem(t):
         return True
     return question_word[:1].isupper() and text_word[:1].isupper() and len(os.path.commonprefix((q, t))) >= 4
-
-
-def _bare(word: str) -> str:
-    """A word lowercased, without its possessive ending."""
-    return re.sub(r"[’']s?$", "", word.lower())
 
 
 _NEAR_WORD = re.compile(r"\w[\w’'\-]*")
@@ -306,7 +301,7 @@ def near_coverage(question_words: Sequence[str], text: str, start: int, end: int
     after = _CLAUSE_BREAK.split(text[end:hi])
     after = after[1] if len(after) > 1 and not after[0].strip() else after[0]
     near = _NEAR_WORD.findall(before)[-k:] + _NEAR_WORD.findall(after)[:k]
-    weights = [(w, idf(stem(_bare(w)))) for w in question_words]
+    weights = [(w, idf(stem(bare_word(w)))) for w in question_words]
     total = sum(x for _w, x in weights)
     if not total:
         return 0.0
@@ -493,7 +488,7 @@ class ReaderAnswerer:
         # the question's words right beside a span add to the reader's margin (``near_coverage``; the weight
         # 4 maximized the answerer's open-mode F1 on the held-out SQuAD tune articles: 55.2 -> 56.6)
         wanted = set(q_terms)
-        asked = [w for w in _NEAR_WORD.findall(question.text) if stem(_bare(w)) in wanted]
+        asked = [w for w in _NEAR_WORD.findall(question.text) if stem(bare_word(w)) in wanted]
 
         def rank(c: Candidate) -> float:
             return c.features["margin"] + NEAR_WEIGHT * near_coverage(asked, docs[c.source].text, c.start, c.end,

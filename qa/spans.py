@@ -12,11 +12,12 @@ from any corpus.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
 
-from .text import STOPWORDS, content_words, stem
+from .text import STOPWORDS, bare_word, content_words, stem
 
 # --- word lists -----------------------------------------------------------------------------------
 _SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -685,7 +686,7 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
     before = _TITLE_TOKEN.findall(text[lo:start])
 
     def titles(w: str) -> bool:
-        return w[:1].isupper() and w.lower() not in _FUNCTION or stem(_bare(w)) in role
+        return w[:1].isupper() and w.lower() not in _FUNCTION or stem(bare_word(w)) in role
 
     run: list[str] = []
     for i in range(len(before) - 1, -1, -1):
@@ -700,7 +701,7 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
         if w.lower() in ("its", "their") and run and i > 1 and before[i - 1] in ("and", ","):
             # "Coastal and its chairman, Oscar Wyatt": whose role "its" means is the name before it
             j = i - 2
-            while j >= 0 and titles(before[j]) and stem(_bare(before[j])) not in role:
+            while j >= 0 and titles(before[j]) and stem(bare_word(before[j])) not in role:
                 run.insert(0, before[j])
                 j -= 1
         break
@@ -723,10 +724,6 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
         if not verb:
             phrases.append((clause, len(clause)))
     return phrases
-
-
-def _bare(word: str) -> str:
-    return re.sub(r"[’']s?\Z", "", word.lower())
 
 
 def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Sequence[str],
@@ -753,13 +750,13 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
     folded = [_fold(h) for h in holder]
 
     def names_holder(w: str) -> bool:  # the holder, its people ("Turkish"), or its initials ("NFL")
-        b = _fold(re.sub(r"[’']s?\Z", "", w))
-        return w == short or any(stem(b) == stem(h) or (w[:1].isupper() and len(_common(b, h)) >= 4)
+        b = _fold(bare_word(w))
+        return w == short or any(stem(b) == stem(h) or (w[:1].isupper() and len(os.path.commonprefix((b, h))) >= 4)
                                  for h in folded)
 
     verdict = 0
     for words, reach in _title_words(text, start, end, sentence, frozenset(role_stems)):
-        stems = [stem(_bare(w)) for w in words]
+        stems = [stem(bare_word(w)) for w in words]
         if head not in stems:
             continue
         # the title ends at its last role word ("Iraqi Foreign Minister"), or with whose role it is after "of",
@@ -786,10 +783,3 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
 def _fold(word: str) -> str:
     """Lowercase without accents: "Ögedei" names "Ogedei"."""
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
-
-
-def _common(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]

@@ -106,6 +106,15 @@ def squad_normalize(s: str) -> str:
 _PUNCT = frozenset(string.punctuation)
 
 
+def bare_word(word: str) -> str:
+    """A word lowercased, without its possessive ending: "Turkey's" -> "turkey".
+
+    >>> bare_word("Turkey's"), bare_word("Iraq’s"), bare_word("Ministers")
+    ('turkey', 'iraq', 'ministers')
+    """
+    return re.sub(r"[’']s?\Z", "", word.lower())
+
+
 def collapse_whitespace(s: str) -> str:
     """Every run of whitespace (a hard line break of wire copy included) as one space.
 
