@@ -48,7 +48,8 @@ _RATE_WORDS = ("barrel share tonne ton ounce pound kilo kg litre liter gallon bu
                "month week day hour unit").split()
 _SIGN = r"(?:[A-Z]{0,3}\$|U\.S\.\s?\$|£|€|¥|₹)"
 _CODE = r"(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|DM|Rs\.?|Stg)"
-_QUALIFIERS = ("more than|less than|fewer than|at least|at most|up to|as many as|as much as|as few as|"
+_QUALIFIERS = ("no more than|not more than|no less than|not less than|no fewer than|not fewer than|"
+               "more than|less than|fewer than|at least|at most|up to|as many as|as much as|as few as|"
                "as little as|upwards of|close to|just over|just under|well over|well under|over|under|nearly|"
                "almost|about|around|some|roughly|approximately|a record|an estimated")
 
@@ -78,6 +79,8 @@ _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS
 _CURRENCY_END = re.compile(rf"\b(?:{'|'.join(_CURRENCY_WORDS)})\Z", _I)
 _NEXT_NATIONALITY = re.compile(rf"{_GAP}{_NATIONALITY}(?![\w.])(?!{_GAP}[A-Z])")
 _PREV_SIGN = re.compile(rf"(?<![\w$]){_SIGN}[ \t]?\Z|(?<!\w){_CODE}[ \t]\Z")
+_COMPARATIVE = re.compile(r"(?:more|less|fewer)\s+than\b", _I)
+_PREV_NEGATION = re.compile(rf"(?<![\w-])(?:no|not){_GAP}\Z", _I)
 _PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
 
 
@@ -136,6 +139,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (
             m := _PREV_QUALIFIER.search(text, max(0, a - 40), a)):
         a = m.start()
+    elif qualifiers and _COMPARATIVE.match(text, a) and (m := _PREV_NEGATION.search(text, max(0, a - 8), a)):
+        a = m.start()  # "more than 85 cents" of "no more than 85 cents" says the opposite
     return a, b
 
 
@@ -651,6 +656,20 @@ _HOLDER = rf"(?P<holder>{_HOLDER_WORD}(?:\s+(?:of\s+|de\s+)?{_HOLDER_WORD}){{0,5
 _WHO_IS = r"(?i:who|whom)\s+(?i:is|was)\s+(?:(?i:the)\s+)?"  # one holder: "Who were the two abbots ..." is a list
 _ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}\s*\??\s*\Z")
 _HOLDERS_ROLE = re.compile(rf"{_WHO_IS}{_HOLDER}[’']s\s+(?:(?i:current|present|new)\s+)?{_ROLE}\s*\??\s*\Z")
+# a country's people and short names where they do not share its first four letters ("Turkish" / "Turkey"
+# do; "French" / "France" do not): generic English, for ``holds_role``
+_IRREGULAR_DEMONYMS = {
+    "france": "french", "spain": "spanish", "switzerland": "swiss", "netherlands": "dutch holland",
+    "holland": "dutch netherlands", "denmark": "danish", "united states": "american us usa america",
+    "america": "american us usa", "us": "american america", "usa": "american america",
+    "united kingdom": "british britain uk", "britain": "british uk", "great britain": "british uk",
+    "uk": "british britain", "england": "english", "scotland": "scottish scots", "wales": "welsh",
+    "ireland": "irish", "finland": "finnish", "poland": "polish", "philippines": "filipino philippine",
+    "cyprus": "cypriot", "laos": "lao laotian", "united arab emirates": "emirati uae", "uae": "emirati",
+    "new zealand": "nz", "ivory coast": "ivorian", "madagascar": "malagasy", "monaco": "monegasque",
+    "czech republic": "czech", "czechoslovakia": "czech czechoslovak", "soviet union": "soviet ussr",
+    "ussr": "soviet", "myanmar": "burmese burma", "burma": "burmese myanmar",
+}
 _NAME_JOINS = frozenset(("of", "on", "and", "for", "&"))
 _DETERMINERS = frozenset("the a an his her its their this that these those".split())
 _FUNCTION = (_OPENERS | STOPWORDS) - _PARTICLES - {"abu"}  # words that are no title ("Under", "The")
@@ -746,13 +765,15 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
     role_stems = {stem(w.lower()) for w in role}
     head = stem(role[-1].lower())
     short = acronym(" ".join(holder))
-
-    folded = [_fold(h) for h in holder]
+    folded = [_fold(h).replace(".", "") for h in holder]
+    # its people or short name when they are irregular: "French" for France, "U.S." for the United States
+    other_names = set(_IRREGULAR_DEMONYMS.get(" ".join(folded), "").split())
 
     def names_holder(w: str) -> bool:  # the holder, its people ("Turkish"), or its initials ("NFL")
-        b = _fold(bare_word(w))
-        return w == short or any(stem(b) == stem(h) or (w[:1].isupper() and len(os.path.commonprefix((b, h))) >= 4)
-                                 for h in folded)
+        b = _fold(bare_word(w)).replace(".", "")
+        return (w.replace(".", "") == short or b in other_names or
+                any(stem(b) == stem(h) or (w[:1].isupper() and len(os.path.commonprefix((b, h))) >= 4)
+                    for h in folded))
 
     verdict = 0
     for words, reach in _title_words(text, start, end, sentence, frozenset(role_stems)):

@@ -462,6 +462,13 @@ def _role(text: str, name: str, role: str, holder: str) -> int:
     ("The trade minister of Kessland, Lina Ferreira, said.", "Lina Ferreira", "trade minister", "Velmora", -1),
     ("Kessel sued Norland Mills and its chairman, Ana Ruiz, on Monday.", "Ana Ruiz", "chairman", "Norland Mills", 1),
     ("Kessel sued Norland Mills and its chairman, Ana Ruiz, on Monday.", "Ana Ruiz", "chairman", "Kessel", -1),
+    # a country's people or short name, regular or not ("Turkish", "French", "Dutch", "U.S.", "British")
+    ("French President Alain Morel said.", "Alain Morel", "president", "France", 1),
+    ("Dutch Finance Minister Onno Ruding said.", "Onno Ruding", "finance minister", "Netherlands", 1),
+    ("U.S. Trade Representative Ana Ruiz said.", "Ana Ruiz", "trade representative", "United States", 1),
+    ("British Prime Minister Ana Ruiz said.", "Ana Ruiz", "prime minister", "UK", 1),
+    ("French President Alain Morel said.", "Alain Morel", "president", "Spain", -1),
+    ("Iranian Foreign Minister Abbas Araghchi said.", "Abbas Araghchi", "foreign minister", "Iraq", -1),
     # an apposition after it, the holder after "of"
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Kessland", 1),
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Velmora", -1),
@@ -496,3 +503,13 @@ def test_holds_role_folds_accents_and_ignores_a_role_ending_the_span():
 ])
 def test_complete_number_takes_the_currency_s_country_after_it(text, figure, want):
     assert _apply(complete_number, text, figure) == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("Traders said it would fetch no more than 85 cents on the dollar.", "85", "no more than 85 cents"),
+    ("Traders said it would fetch no more than 85 cents on the dollar.", "more than 85 cents", "no more than 85 cents"),
+    ("It will sell not less than 30 mln dlrs of notes.", "30", "not less than 30 mln dlrs"),
+    ("It will sell more than 30 mln dlrs of notes.", "more than 30 mln dlrs", "more than 30 mln dlrs"),
+])
+def test_complete_number_keeps_a_negated_qualifier(text, part, want):
+    assert _apply(complete_number, text, part) == want
