@@ -37,6 +37,7 @@ from .spans import (
     asked_unit,
     complete_date,
     complete_number,
+    complete_reason,
     figure_value,
     fits_kind,
     has_unit,
@@ -519,6 +520,9 @@ class ReaderAnswerer:
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
+        if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason
+            a, b = complete_reason(text, a, b, next(((x, y) for x, y in sentence_spans(text) if x <= a < y),
+                                                   (0, len(text))))
         return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:

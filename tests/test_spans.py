@@ -8,6 +8,7 @@ from qa.spans import (
     asked_unit,
     complete_date,
     complete_number,
+    complete_reason,
     fits_kind,
     has_unit,
     holds_role,
@@ -513,3 +514,22 @@ def test_complete_number_takes_the_currency_s_country_after_it(text, figure, wan
 ])
 def test_complete_number_keeps_a_negated_qualifier(text, part, want):
     assert _apply(complete_number, text, part) == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    # a fragment of a reason clause: the whole clause after its connective, to an attribution or a new clause
+    ("They were against the pact because its buffer stock was likely to curb price rises, traders said.",
+     "buffer stock", "its buffer stock was likely to curb price rises"),
+    ("It is harder to settle because the courts rule in its favor, raising the stakes.", "rule in its favor",
+     "the courts rule in its favor, raising the stakes"),
+    ("Holdings are a problem because of the way regulators view them, and dealers know it.", "regulators",
+     "the way regulators view them"),
+    ("Output fell due to a strike at the Norland mill; prices rose.", "strike", "a strike at the Norland mill"),
+    # not in a reason clause, or after it: as it is
+    ("The mill closed after a strike, because of which prices rose.", "a strike", "a strike"),
+    ("Output fell because of a strike, Velmora said, and exports rose.", "exports rose", "exports rose"),
+])
+def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
+    i = text.index(part)
+    a, b = complete_reason(text, i, i + len(part), (0, len(text)))
+    assert text[a:b] == want
