@@ -647,6 +647,7 @@ def figure_value(span: str) -> float | None:
 
 # --- reasons --------------------------------------------------------------------------------------
 _BECAUSE = re.compile(rf"\b(?:because(?:{_GAP}of)?|due{_GAP}to|owing{_GAP}to|as{_GAP}a{_GAP}result{_GAP}of)\b", _I)
+_NEXT_BECAUSE = re.compile(rf"[ \t]*\n?[ \t]*{_BECAUSE.pattern}[ \t]*\n?[ \t]*", _I)
 # where a reason clause ends: a semicolon, a dash, or the attribution after a comma (", traders said")
 _REASON_END = re.compile(r";|\s[-–—]\s|,\s+(?:[\w.]+\s+){0,3}?(?:said|say|says|told|added|reported|according)\b|"
                          r",\s+(?:[A-Z]|(?:which|who|and|but|while|although|though|so|e\.g\.|i\.e\.)\b)")
@@ -657,7 +658,9 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     connective: the reason, not a fragment of it (with the connective, SQuAD tune why-questions' EM fell
     32 -> 24 of 66; without it F1 rose 70.7 -> 71.8). The clause ends at the sentence end, a
     semicolon, a dash, an attribution (", traders said") or a comma before a new clause (", Priestley
-    is ...", ", which ...", ", and ..."); a span outside such a clause is returned as it is.
+    is ...", ", which ...", ", and ..."). A span right before a connective is what happened, and the
+    clause after it the reason ("... funds and grants because the state did not ..."). Any other span is
+    returned as it is.
 
     >>> t = "Liedtke said it is harder to settle because the courts rule in its favor, raising the stakes."
     >>> a, b = complete_reason(t, 50, 73, (0, len(t))); t[a:b]
@@ -668,6 +671,8 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     for m in _BECAUSE.finditer(text, lo, start + 1):
         if m.start() <= start:
             cause = m
+    if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
+        cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
     if cause is None or _REASON_END.search(text, cause.end(), start):
         return start, end  # no reason clause, or the span lies after the end of it
     stop = _REASON_END.search(text, max(end, cause.end()), hi)

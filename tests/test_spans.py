@@ -525,6 +525,9 @@ def test_complete_number_keeps_a_negated_qualifier(text, part, want):
     ("Holdings are a problem because of the way regulators view them, and dealers know it.", "regulators",
      "the way regulators view them"),
     ("Output fell due to a strike at the Norland mill; prices rose.", "strike", "a strike at the Norland mill"),
+    # the effect right before the connective: the reason is the clause after it
+    ("The agency cut funds and grants because the state did not test cars, officials said.", "funds and grants",
+     "the state did not test cars"),
     # not in a reason clause, or after it: as it is
     ("The mill closed after a strike, because of which prices rose.", "a strike", "a strike"),
     ("Output fell because of a strike, Velmora said, and exports rose.", "exports rose", "exports rose"),
