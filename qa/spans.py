@@ -443,13 +443,19 @@ _WEEKDAY_END = re.compile(rf"\b(?:{'|'.join(_WEEKDAYS)})\Z")
 _YEAR_AFTER = rf"(?:,?{_GAP}(?:1[5-9]\d\d|20\d\d)(?![\d.,]\d)|{_GAP}(?:last|this|next){_GAP}year)\b"
 _AFTER_MONTH = re.compile(rf"(?:{_GAP}\d{{1,2}}(?:st|nd|rd|th)?(?![\d.,]\d)\b)?(?:{_YEAR_AFTER})?")
 _AFTER_MONTH_DAY = re.compile(f"(?:{_YEAR_AFTER})?")
+# a clock time ("2400 EST", "10 a.m.", "noon") and the day it is on: "2400 EST on April 28"
+_TIME_END = re.compile(r"(?:\b\d{1,2}[:.]?\d{2}(?:\s*(?:a\.m\.?|p\.m\.?|am|pm))?(?:\s+[A-Z]{2,4})?|\b\d{1,2}\s*(?:a\.m\.?|p\.m\.?)"
+                       r"|\b(?:noon|midnight))\Z", re.I)
+_AFTER_TIME = re.compile(rf"(?:,|{_GAP}on|{_GAP})?{_GAP}(?:(?:{'|'.join(_WEEKDAYS)})\b(?:,?{_GAP}(?:{'|'.join(_MONTHS)})\.?"
+                         rf"{_GAP}\d{{1,2}}\b)?|(?:{'|'.join(_MONTHS)})\.?{_GAP}\d{{1,2}}\b(?:{_YEAR_AFTER})?)")
 _AFTER_WEEKDAY = re.compile(rf"{_GAP}(?:morning|afternoon|evening|night)\b|")
 
 
 def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
     """A date cut short made whole, forward only: a month gets its day and year ("March 3, 1987") or
     relative year ("October last year"), a month and day their year, a weekday its part of the day
-    ("Tuesday morning"). Anything else is returned unchanged.
+    ("Tuesday morning"), a clock time the day it is on ("2400 EST on April 28"). Anything else is
+    returned unchanged.
 
     >>> t = "The mill shut in October last year. Talks began on March 3, 1987 and ended on Tuesday night."
     >>> [t[slice(*complete_date(t, t.find(w), t.find(w) + len(w)))] for w in ("October", "March 3", "Tuesday")]
@@ -463,6 +469,8 @@ def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
         tail = _AFTER_MONTH_DAY
     elif _WEEKDAY_END.search(span):
         tail = _AFTER_WEEKDAY
+    elif _TIME_END.search(span):
+        tail = _AFTER_TIME
     else:
         return start, end
     m = tail.match(text, end)

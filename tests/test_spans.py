@@ -536,3 +536,13 @@ def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
     i = text.index(part)
     a, b = complete_reason(text, i, i + len(part), (0, len(text)))
     assert text[a:b] == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("The offer is to expire at 2400 EST on\nApril 28, unless extended.", "2400 EST", "2400 EST on\nApril 28"),
+    ("The board meets at 10 a.m. Tuesday, officials said.", "10 a.m.", "10 a.m. Tuesday"),
+    ("Trading closed at 1600 GMT after a quiet day.", "1600 GMT", "1600 GMT"),
+    ("Shares rose 1230 to 1500 on the news.", "1230", "1230"),
+])
+def test_complete_date_gives_a_clock_time_its_day(text, part, want):
+    assert _apply(complete_date, text, part) == want
