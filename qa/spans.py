@@ -229,8 +229,10 @@ _EXPANSION_Q = re.compile(r"\b(stands?|stood|short|abbreviat\w*|acronym|full nam
 
 def repeats_question(span: str, question: str) -> bool:
     """Whether ``span`` only repeats what the question already names: all its content words are in
-    the question, or the question holds its acronym ("Jabhat Nur al-Wadi", "Velmoran-led Northern
-    Defence Forces" for "Who leads the NDF?") unless it asks what the acronym stands for.
+    the question, the question holds its acronym ("Jabhat Nur al-Wadi", "Velmoran-led Northern
+    Defence Forces" for "Who leads the NDF?"), or it is the acronym of a name the question spells out
+    ("NDF" for "Where did the Northern Defence Forces gather?"), unless the question asks what an
+    acronym stands for.
 
     >>> repeats_question("Jabhat Nur al-Wadi", "Who leads JNW?"), repeats_question("the rebels", "Who are the rebels?")
     (True, True)
@@ -238,14 +240,22 @@ def repeats_question(span: str, question: str) -> bool:
     True
     >>> repeats_question("Abu Karim al-Haddadi", "Who leads JNW?"), repeats_question("Northern Defence Forces", "What does NDF stand for?")
     (False, False)
+    >>> repeats_question("NDF", "Where did the Northern Defence Forces gather?"), repeats_question("UN", "Where did the NDF gather?")
+    (True, False)
     """
     words = content_words(span)
     if words and words <= content_words(question):
         return True
-    short = acronym(span)
-    if not short or _EXPANSION_Q.search(question):
+    if _EXPANSION_Q.search(question):
         return False
-    return any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
+    bare = span.strip(" .,;:()[]\"'")
+    if re.fullmatch(r"[A-Z]{2,6}", bare):  # "INRA" for a question about the International Natural Rubber Agreement
+        return any(acronym(m.group()) == bare for m in _CAPITALIZED_RUN.finditer(question))
+    short = acronym(span)
+    return bool(short) and any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
+
+
+_CAPITALIZED_RUN = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:(?:of|and|for|on|the|&)\s+)*[A-Z][\w’'\-]*)+")
 
 
 _NUMBERED = re.compile(r"(?:\d[\w.\-]*|[IVXLC]+)\Z")

@@ -546,3 +546,12 @@ def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
 ])
 def test_complete_date_gives_a_clock_time_its_day(text, part, want):
     assert _apply(complete_date, text, part) == want
+
+
+def test_an_acronym_of_a_name_the_question_spells_out_repeats_it():
+    from qa.spans import repeats_question
+
+    assert repeats_question("NRA", "Where was the new Natural Rubber Agreement adopted?")
+    assert repeats_question("KTC", "Who is the president of the Kessland Trade Council?")
+    assert not repeats_question("NRA", "Where was the new Natural Rubber Agreement adopted? What does NRA stand for?")
+    assert not repeats_question("UN", "Where was the new Natural Rubber Agreement adopted?")
