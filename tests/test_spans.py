@@ -553,5 +553,5 @@ def test_an_acronym_of_a_name_the_question_spells_out_repeats_it():
 
     assert repeats_question("NRA", "Where was the new Natural Rubber Agreement adopted?")
     assert repeats_question("KTC", "Who is the president of the Kessland Trade Council?")
-    assert not repeats_question("NRA", "Where was the new Natural Rubber Agreement adopted? What does NRA stand for?")
+    assert not repeats_question("NRA", "What is the Natural Rubber Agreement's acronym?")
     assert not repeats_question("UN", "Where was the new Natural Rubber Agreement adopted?")
