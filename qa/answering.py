@@ -35,6 +35,7 @@ from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, NUMBER, PERSON, REASON, Question
 from .spans import (
     asked_unit,
+    asks_several,
     complete_date,
     complete_number,
     complete_reason,
@@ -47,6 +48,7 @@ from .spans import (
     role_asked,
     same_quantity_kind,
     trim_span,
+    widen_list,
     widen_name,
     widen_numbered_name,
 )
@@ -520,6 +522,8 @@ class ReaderAnswerer:
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
+        if asks_several(question.text):  # one name of a list, for a question asking several: the list
+            a, b = widen_list(text, a, b, next(((x, y) for x, y in sentence_spans(text) if x <= a < y), (0, len(text))))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason
             a, b = complete_reason(text, a, b, next(((x, y) for x, y in sentence_spans(text) if x <= a < y),
                                                    (0, len(text))))

@@ -663,6 +663,69 @@ def figure_value(span: str) -> float | None:
     return next((float(_SMALL.index(w) + 1) for w in re.findall(r"[a-z]+", span.lower()) if w in _SMALL), None)
 
 
+# --- lists ----------------------------------------------------------------------------------------
+_ITEM_WORD = r"[A-Z][\w’'\-]*(?:(?:\.[A-Z])+\.)?"  # "Youghal", "U.S."; a sentence's period is no part of it
+_ITEM = rf"(?:the\s+)?{_ITEM_WORD}(?:\s+(?:(?:of|de|the)\s+)?{_ITEM_WORD}){{0,3}}(?![’']s)"
+_LIST_SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
+_ITEM_BEFORE = re.compile(rf"(?<![\w’'\-.])({_ITEM}){_LIST_SEP}(?:the\s+)?\Z")
+_ITEM_AFTER = re.compile(rf"{_LIST_SEP}({_ITEM})(?![\w’'\-])")
+_WHOLE_ITEM = re.compile(rf"{_ITEM}\Z")
+
+
+_AUX_WORDS = frozenset("""is was are were did do does has have had will would can could should may might must""".split())
+_SEVERAL_START = re.compile(r"^\s*(?:which|what)\s+", re.I)
+
+
+def asks_several(question: str) -> bool:
+    """Whether a question asks for several things by a plural noun ("Which Irish cities ...", "What kinds
+    of industries ...", "Who were the announcers ...").
+
+    >>> asks_several("Which Irish cities had Huguenot mayors?"), asks_several("Which city hosted the game?")
+    (True, False)
+    """
+    if re.match(r"\s*who\s+were\b", question, re.I):
+        return True
+    m = _SEVERAL_START.match(question)
+    if not m:
+        return False
+    words = re.findall(r"[\w’'\-]+", question[m.end():])[:5]
+    for w, nxt in zip(words, [*words[1:], ""], strict=True):
+        if w.lower() in _AUX_WORDS:
+            return False
+        # a plural noun heads the phrase when a verb, "of", a preposition or a name follows it, not another
+        # noun ("famous musician", "awards show"); a name ("New Orleans") is never the head
+        if (w[:1].islower() and re.search(r"[^s\W’']s\Z", w) and not re.search(r"(?:ous|ss|us|is)\Z", w)
+                and (not nxt or nxt.lower() in _AUX_WORDS or nxt.endswith("ed") or nxt[:1].isupper()
+                     or nxt in ("of", "in", "on", "at", "for", "to", "from", "with", "that", "which"))):
+            return True
+    return False
+
+
+def widen_list(text: str, start: int, end: int, sentence: tuple[int, int], max_items: int = 8) -> tuple[int, int]:
+    """A name that is one item of a list of names grown to the whole list, for a question asking for
+    several things ("Which Irish cities ...?": "Dublin, Cork, Youghal and Waterford", not "Cork"). Items
+    are names (capitalized words, "of"/"the" between them); a span that is no name is returned as it is.
+
+    >>> t = "Huguenots were mayors in Dublin, Cork, Youghal and Waterford in the 1600s."
+    >>> a, b = widen_list(t, 33, 37, (0, len(t))); t[a:b]
+    'Dublin, Cork, Youghal and Waterford'
+    """
+    lo, hi = sentence
+    if not _WHOLE_ITEM.fullmatch(text[start:end].strip()):
+        return start, end
+    a, b, items = start, end, 1
+    while items < max_items and (m := _ITEM_BEFORE.search(text, max(lo, a - 80), a)):
+        if m.start() < lo:
+            break
+        a, items = m.start(1), items + 1
+    while items < max_items and (m := _ITEM_AFTER.match(text, b)) and m.end() <= hi:
+        b, items = m.end(1), items + 1
+    # a list ends in "and": "Shoreditch, London" is a place and where it is
+    if items == 1 or not re.search(r"\sand\s", text[a:b]):
+        return start, end
+    return a, b
+
+
 # --- reasons --------------------------------------------------------------------------------------
 _BECAUSE = re.compile(rf"\b(?:because(?:{_GAP}of)?|due{_GAP}to|owing{_GAP}to|as{_GAP}a{_GAP}result{_GAP}of)\b", _I)
 _NEXT_BECAUSE = re.compile(rf"[ \t]*\n?[ \t]*{_BECAUSE.pattern}[ \t]*\n?[ \t]*", _I)

@@ -555,3 +555,35 @@ def test_an_acronym_of_a_name_the_question_spells_out_repeats_it():
     assert repeats_question("KTC", "Who is the president of the Kessland Trade Council?")
     assert not repeats_question("NRA", "What is the Natural Rubber Agreement's acronym?")
     assert not repeats_question("UN", "Where was the new Natural Rubber Agreement adopted?")
+
+
+@pytest.mark.parametrize("question, want", [
+    ("Which Irish cities had Huguenot mayors?", True),
+    ("What two Velmoran players were sent off?", True),
+    ("What kinds of industries would be hit?", True),
+    ("Who were the negotiators?", True),
+    ("What famous musician starred in the film?", False),   # an adjective in -s, not a plural head
+    ("Which awards show has the rights?", False),           # "awards" modifies "show"
+    ("What New Orleans stadium was chosen?", False),        # a name in -s
+    ("What was the cost?", False),
+])
+def test_asks_several_finds_a_plural_head(question, want):
+    from qa.spans import asks_several
+
+    assert asks_several(question) is want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("Huguenots settled in Dublin, Cork, Portarlington and Youghal. Others left.", "Cork",
+     "Dublin, Cork, Portarlington and Youghal"),
+    ("It joined the VA, the Indian Health Service, and NIH in the plan.", "VA", "VA, the Indian Health Service, and NIH"),
+    ("Tribes such as the Mi'kmaq and the Abenaki fought.", "Abenaki", "the Mi'kmaq and the Abenaki"),
+    ("Refugees went to Shoreditch, London, in the 1680s.", "Shoreditch", "Shoreditch"),  # a place and where it is
+    ("The offer came from the rebels, who had fled.", "rebels", "rebels"),              # no name
+])
+def test_widen_list_takes_the_whole_list_of_names(text, part, want):
+    from qa.spans import widen_list
+
+    i = text.index(part)
+    a, b = widen_list(text, i, i + len(part), (0, len(text)))
+    assert text[a:b] == want
