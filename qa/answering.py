@@ -513,7 +513,7 @@ class ReaderAnswerer:
         """The reader's span made whole: edges trimmed, a number's unit and qualifier, a numbered name's
         word, a person's full name, a date's day and year."""
         a, b = trim_span(text, start, end)
-        if re.search(r"\d", text[a:b]) or question.kind == NUMBER:
+        if _NUMBER_WORD_OR_DIGIT.search(text[a:b]) or question.kind == NUMBER:  # "around three" -> "around three pct"
             a, b = complete_number(text, a, b)
         if question.kind not in (NUMBER, DATE):  # "51" of "Article 51" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
@@ -554,6 +554,11 @@ def _titled(c: Candidate, docs: dict[str, Document], role) -> int:
         for m in pattern.finditer(doc.text):
             found.add(_holds_role(doc.text, m.start(), m.end(), role))
     return 1 if 1 in found else -1 if -1 in found else 0
+
+
+_NUMBER_WORD_OR_DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                                   r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen)s?\b",
+                                   re.I)
 
 
 def headline_end(doc: Document) -> int:

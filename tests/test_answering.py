@@ -286,6 +286,11 @@ def test_a_figure_in_the_unit_the_question_names_comes_first():
     assert _ranked("How much did exports rise last year?", text, [("355", 9.0), ("9.4", 5.0)])[0] == "355"
 
 
+def test_a_figure_in_words_gets_its_unit_whatever_the_question_asks():
+    text = "Economists said exports could grow by around three pct next year, up from 2.2 pct."
+    assert _ranked("How fast could exports grow next year?", text, [("around three", 6.0)]) == ["around three pct"]
+
+
 def test_a_date_answer_cut_at_its_month_is_completed():
     text = "The mill in Velmora shut in October last year and reopened on Tuesday morning."
     assert _ranked("When did the mill shut?", text, [("October", 6.0)]) == ["October last year"]
