@@ -79,6 +79,9 @@ _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS
 _CURRENCY_END = re.compile(rf"\b(?:{'|'.join(_CURRENCY_WORDS)})\Z", _I)
 _NEXT_NATIONALITY = re.compile(rf"{_GAP}{_NATIONALITY}(?![\w.])(?!{_GAP}[A-Z])")
 _PREV_SIGN = re.compile(rf"(?<![\w$]){_SIGN}[ \t]?\Z|(?<!\w){_CODE}[ \t]\Z")
+_FRACTION = re.compile(r"\d+/\d+\b")
+_WHOLE_BEFORE = re.compile(r"(?<![\d.,/])\d+-\Z")
+_FRACTION_AFTER = re.compile(r"-\d+/\d+\b")
 _COMPARATIVE = re.compile(r"(?:more|less|fewer)\s+than\b", _I)
 _PREV_NEGATION = re.compile(rf"(?<![\w-])(?:no|not){_GAP}\Z", _I)
 _PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
@@ -116,6 +119,11 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
             a = m.start()
         if m.start() < b < m.end():
             b = m.end()
+    # a fraction of old wire copy's prices is one figure with its whole number: "28-1/2", "3-3/4 pct"
+    if (m := _WHOLE_BEFORE.search(text, max(0, a - 8), a)) and _FRACTION.match(text, a):
+        a = m.start()
+    if (m := _FRACTION_AFTER.match(text, b)) and text[b - 1 : b].isdigit():
+        b = m.end()
     if a > 0 and text[a].isdigit() and text[a - 1].isalpha():  # a figure inside a code or name: "A320"
         return a, b
     span, grown = text[a:b], False

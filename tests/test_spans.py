@@ -587,3 +587,13 @@ def test_widen_list_takes_the_whole_list_of_names(text, part, want):
     i = text.index(part)
     a, b = widen_list(text, i, i + len(part), (0, len(text)))
     assert text[a:b] == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("Texaco closed at 28-1/2, up 1/2 on the day.", "1/2", "28-1/2"),
+    ("Texaco closed at 28-1/2, up 1/2 on the day.", "28", "28-1/2"),
+    ("The rate rose to 3-3/4 pct from 3-1/2.", "3/4", "3-3/4 pct"),
+    ("Dealers gave it a 50-50 chance.", "50", "50"),
+])
+def test_complete_number_keeps_a_fraction_with_its_whole_number(text, part, want):
+    assert _apply(complete_number, text, part) == want
