@@ -610,6 +610,11 @@ _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|\bhow\s+much\s+(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
     rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}", _I)
 _MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
+# a part of a whole: "how much of X does Y own", "what share of ..." is answered in percent or a fraction
+_ASKED_PORTION = re.compile(r"\bhow\s+much\s+of\b|\bwhat\s+(?:share|proportion|fraction|portion)\s+of\b", _I)
+_TIME_UNITS = frozenset("year month week day hour minute second".split())
+_PORTION = re.compile(r"\b(?:half|halves|thirds?|quarters?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?|"
+                      r"majority|minority|all|most|none|times)\b|\d+/\d+|\bone\s+in\s+\w+", _I)
 
 
 def asked_unit(question: str) -> str:
@@ -630,6 +635,8 @@ def asked_unit(question: str) -> str:
         return _unit_key(m.group(1))
     if _ASKED_MONEY.search(question):
         return "money"
+    if _ASKED_PORTION.search(question):
+        return "portion"
     return ""
 
 
@@ -642,6 +649,9 @@ def has_unit(span: str, unit: str) -> bool:
     if not unit:
         return True
     got = unit_of(span)
+    if unit == "portion":  # a percentage or a fraction ("51 pct", "one-eighth", "half"), or an amount of the
+        # whole ("67 billion dlrs" of a debt); not a span of time ("three months")
+        return bool(_PORTION.search(span)) or bool(got) and got.split(" per ")[0] not in _TIME_UNITS
     if unit == "money":
         return got.split(" per ")[0] in _MONEY_KEYS
     return got == unit or got.startswith(unit + " ")

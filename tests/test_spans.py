@@ -597,3 +597,13 @@ def test_widen_list_takes_the_whole_list_of_names(text, part, want):
 ])
 def test_complete_number_keeps_a_fraction_with_its_whole_number(text, part, want):
     assert _apply(complete_number, text, part) == want
+
+
+def test_how_much_of_a_whole_asks_a_part_of_it_not_a_time():
+    assert asked_unit("How much of Norland Mills does Velt own?") == "portion"
+    assert asked_unit("What share of the market does Velt hold?") == "portion"
+    assert asked_unit("What part of the country did the rebels take?") == ""  # a region, not a share
+    for span in ("51-pct", "about a third", "one-eighth", "20.8%", "67 billion dlrs"):
+        assert has_unit(span, "portion"), span
+    for span in ("three months", "5 years"):
+        assert not has_unit(span, "portion"), span
