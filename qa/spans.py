@@ -79,6 +79,7 @@ _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS
 _CURRENCY_END = re.compile(rf"\b(?:{'|'.join(_CURRENCY_WORDS)})\Z", _I)
 _NEXT_NATIONALITY = re.compile(rf"{_GAP}{_NATIONALITY}(?![\w.])(?!{_GAP}[A-Z])")
 _PREV_SIGN = re.compile(rf"(?<![\w$]){_SIGN}[ \t]?\Z|(?<!\w){_CODE}[ \t]\Z")
+_ENDS_UNIT = re.compile(rf"\d[\d.,]*(?:{_GAP}{_MAGNITUDE})?{_GAP}{_UNIT}\Z", _I)
 _FRACTION = re.compile(r"\d+/\d+\b")
 _WHOLE_BEFORE = re.compile(r"(?<![\d.,/])\d+-\Z")
 _FRACTION_AFTER = re.compile(r"-\d+/\d+\b")
@@ -99,8 +100,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     A span ending in a number (or magnitude word) grows rightwards over magnitudes ("mln"), a percent
     or at most one unit word ("dlrs", "tonnes") and a rate ("a barrel"); a span starting with a number
     grows leftwards over a currency sign ("$") and then a qualifier ("more than"). Single line breaks
-    are crossed, blank lines and sentence ends never; a span with no number or that already names its
-    unit does not grow on the right.
+    are crossed, blank lines and sentence ends never; a span with no number does not grow on the right,
+    and one that already names its unit grows only by a rate ("20 dlr" -> "20 dlr per share").
 
     >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
     >>> a, b = complete_number(t, 21, 23); t[a:b]
@@ -142,8 +143,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
         a, grown = m.start(), True
     if grown and _CURRENCY_END.search(text[a:b]) and (m := _NEXT_NATIONALITY.match(text, b)):
         b = m.end()  # the currency's country after it: "4.3 billion dlr Canadian", not "dlrs Canadian Pacific"
-    if grown and (m := _NEXT_RATE.match(text, b)):
-        b = m.end()
+    if (grown or _ENDS_UNIT.search(text, a, b)) and (m := _NEXT_RATE.match(text, b)):
+        b = m.end()  # "20 dlr per share" also when the span already held "20 dlr"
     if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (
             m := _PREV_QUALIFIER.search(text, max(0, a - 40), a)):
         a = m.start()

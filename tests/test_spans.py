@@ -86,9 +86,11 @@ def test_complete_number_completes_only_the_number_it_was_given():
     assert _apply(complete_number, text, "25") == "25 mln dlrs"
 
 
-def test_complete_number_adds_nothing_to_a_span_that_names_its_unit():
-    text = "The shares ended at 14 crowns a share, up from 12 crowns."
-    assert _apply(complete_number, text, "14 crowns") == "14 crowns"
+def test_complete_number_adds_only_a_rate_to_a_span_that_names_its_unit():
+    text = "The shares ended at 14 crowns a share, up from 12 crowns, 5 mln crowns traded."
+    assert _apply(complete_number, text, "14 crowns") == "14 crowns a share"
+    assert _apply(complete_number, text, "12 crowns") == "12 crowns"
+    assert _apply(complete_number, text, "5 mln crowns") == "5 mln crowns"
 
 
 def test_complete_number_leaves_codes_and_hyphenated_figures():
@@ -607,3 +609,12 @@ def test_how_much_of_a_whole_asks_a_part_of_it_not_a_time():
         assert has_unit(span, "portion"), span
     for span in ("three months", "5 years"):
         assert not has_unit(span, "portion"), span
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("It rejected a 20 dlr per share all cash offer.", "20 dlr", "20 dlr per share"),
+    ("Crude rose to 19.60 dlrs a barrel on Monday.", "19.60 dlrs", "19.60 dlrs a barrel"),
+    ("It paid 30 mln dlrs a year earlier.", "30 mln dlrs", "30 mln dlrs"),  # "a year earlier" dates it
+])
+def test_complete_number_adds_a_rate_to_a_span_that_holds_its_unit(text, part, want):
+    assert _apply(complete_number, text, part) == want
