@@ -41,6 +41,7 @@ from .spans import (
     complete_reason,
     figure_value,
     fits_kind,
+    has_figure,
     has_unit,
     holds_role,
     one_figure,
@@ -513,7 +514,7 @@ class ReaderAnswerer:
         """The reader's span made whole: edges trimmed, a number's unit and qualifier, a numbered name's
         word, a person's full name, a date's day and year."""
         a, b = trim_span(text, start, end)
-        if _NUMBER_WORD_OR_DIGIT.search(text[a:b]) or question.kind == NUMBER:  # "around three" -> "around three pct"
+        if has_figure(text[a:b]) or question.kind == NUMBER:  # digits or words: "around three" -> "around three pct"
             a, b = complete_number(text, a, b)
         if question.kind not in (NUMBER, DATE):  # "51" of "Article 51" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
@@ -523,10 +524,9 @@ class ReaderAnswerer:
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
-            a, b = widen_list(text, a, b, next(((x, y) for x, y in sentence_spans(text) if x <= a < y), (0, len(text))))
+            a, b = widen_list(text, a, b, _sentence_of(text, a))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason
-            a, b = complete_reason(text, a, b, next(((x, y) for x, y in sentence_spans(text) if x <= a < y),
-                                                   (0, len(text))))
+            a, b = complete_reason(text, a, b, _sentence_of(text, a))
         return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
@@ -536,9 +536,13 @@ class ReaderAnswerer:
                         max_alternatives=self.max_alternatives)
 
 
+def _sentence_of(text: str, offset: int) -> tuple[int, int]:
+    """The sentence of ``text`` that holds ``offset`` (the whole text if none does)."""
+    return next(((a, b) for a, b in sentence_spans(text) if a <= offset < b), (0, len(text)))
+
+
 def _holds_role(text: str, start: int, end: int, role) -> int:
-    sentence = next(((a, b) for a, b in sentence_spans(text) if a <= start < b), (0, len(text)))
-    return holds_role(text, start, end, *role, sentence=sentence)
+    return holds_role(text, start, end, *role, sentence=_sentence_of(text, start))
 
 
 def _titled(c: Candidate, docs: dict[str, Document], role) -> int:
@@ -554,11 +558,6 @@ def _titled(c: Candidate, docs: dict[str, Document], role) -> int:
         for m in pattern.finditer(doc.text):
             found.add(_holds_role(doc.text, m.start(), m.end(), role))
     return 1 if 1 in found else -1 if -1 in found else 0
-
-
-_NUMBER_WORD_OR_DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                                   r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen)s?\b",
-                                   re.I)
 
 
 def headline_end(doc: Document) -> int:

@@ -496,6 +496,15 @@ def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
     return start, (m.end() if m else end)
 
 
+def has_figure(span: str) -> bool:
+    """Whether a span holds a figure, in digits or in words ("30", "around three", "dozens").
+
+    >>> has_figure("around three"), has_figure("12 pct"), has_figure("the rebels")
+    (True, True, False)
+    """
+    return bool(_NUMBER_RE.search(span))
+
+
 def _only_number(span: str) -> bool:
     """Whether every word of a span is part of a figure: "about 30 mln dlrs", "1,500"."""
     words = re.findall(r"[^\s,;:()\[\]\"“”]+", span)
