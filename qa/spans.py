@@ -717,7 +717,8 @@ def asks_several(question: str) -> bool:
     if not m:
         return False
     words = re.findall(r"[\w’'\-]+", question[m.end():])[:5]
-    for w, nxt in zip(words, [*words[1:], ""], strict=True):
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
         if w.lower() in _AUX_WORDS:
             return False
         # a plural noun heads the phrase when a verb, "of", a preposition or a name follows it, not another

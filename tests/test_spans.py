@@ -568,6 +568,8 @@ def test_an_acronym_of_a_name_the_question_spells_out_repeats_it():
     ("Which awards show has the rights?", False),           # "awards" modifies "show"
     ("What New Orleans stadium was chosen?", False),        # a name in -s
     ("What was the cost?", False),
+    ("Which?", False),                                      # nothing after the wh-word
+    ("What ...", False),
 ])
 def test_asks_several_finds_a_plural_head(question, want):
     from qa.spans import asks_several
