@@ -89,6 +89,8 @@ def ask_and_check(bot: qa.QA, question, history=None, top_k=None) -> qa.Answer |
 @example(question="fore\ud800ign")
 @example(question="Who leads\x00 the rebels?")
 @example(question="Who is the leader of\u2028Hayat Tahrir\u200b al-Sham?")
+@example(question="Which?")  # nothing after the wh-word: the span utilities once raised on it
+@example(question="Who is the president of the?")
 def test_any_question(seed_bot, question):
     ask_and_check(seed_bot, question)
 
@@ -154,3 +156,29 @@ def test_any_corpus_file_name(tmp_path_factory, embedder, names):
     ans = ask_and_check(bot, "Who reopened the Zelten bridge?")
     if ans is not None and not ans.abstained and written:
         assert "Haddad" in ans.text
+
+
+SPAN_WORDS = ("Who", "is", "the", "president", "of", "Velmora", "Turkey's", "foreign", "minister", ",", "because",
+              "and", "its", "U.S.", "no", "more", "than", "3-1/2", "2400", "EST", "April", "28", "Ögedei's", "(",
+              "—", "said", "\n", "NFL", "Which", "cities", "What", "how", "much", "?", "S", ".", "pct", "dlr", "per")
+span_texts = st.lists(st.one_of(st.sampled_from(SPAN_WORDS), ANY_TEXT), max_size=30).map(" ".join)
+
+
+@settings(FUZZ, max_examples=300)
+@given(text=span_texts, question=span_texts, a=st.integers(-5, 400), b=st.integers(-5, 400))
+@example(text="Velmora, Kessland and Norland", question="Which?", a=0, b=7)
+@example(text="its chairman, Ana B", question="Who is the chairman of Norland?", a=14, b=19)
+def test_span_utilities_take_any_text(text, question, a, b):
+    """Every span utility returns offsets inside the text for any text, question and span, and never raises."""
+    from qa import spans
+
+    a, b = sorted((max(0, min(a, len(text))), max(0, min(b, len(text)))))
+    whole = (0, len(text))
+    results = [spans.complete_number(text, a, b), spans.complete_date(text, a, b), spans.widen_name(text, a, b),
+               spans.trim_span(text, a, b), spans.one_figure(text, a, b), spans.complete_reason(text, a, b, whole),
+               spans.widen_list(text, a, b, whole)]
+    if role := spans.role_asked(question):
+        assert spans.holds_role(text, a, b, *role) in (-1, 0, 1)
+    spans.asks_several(question), spans.asked_unit(question), spans.repeats_question(text[a:b], question)
+    for x, y in results:
+        assert 0 <= x <= y <= len(text)
