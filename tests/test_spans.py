@@ -527,6 +527,8 @@ def test_complete_number_keeps_a_negated_qualifier(text, part, want):
     ("Holdings are a problem because of the way regulators view them, and dealers know it.", "regulators",
      "the way regulators view them"),
     ("Output fell due to a strike at the Norland mill; prices rose.", "strike", "a strike at the Norland mill"),
+    ("Its losses resulted from lower prices and a strike at its Norland mine in Velmora.", "lower prices",
+     "lower prices and a strike at its Norland mine in Velmora"),
     # the effect right before the connective: the reason is the clause after it
     ("The agency cut funds and grants because the state did not test cars, officials said.", "funds and grants",
      "the state did not test cars"),
