@@ -767,9 +767,8 @@ _REASON_END = re.compile(r";|\s[-–—]\s|,\s+(?:[\w.]+\s+){0,3}?(?:said|say|sa
 
 def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
     """A span inside a reason clause ("because ...", "due to ...", "resulted from ...", "caused by ...",
-    "blamed on ...") grown to the whole clause after the
-    connective: the reason, not a fragment of it (with the connective, SQuAD tune why-questions' EM fell
-    32 -> 24 of 66; without it F1 rose 70.7 -> 71.8). The clause ends at the sentence end, a
+    "blamed on ...") grown to the whole clause after the connective: the reason, not a fragment of it
+    (with the connective, SQuAD tune why-questions' EM fell 32 -> 24 of 66; without it F1 rose 70.7 -> 71.8). The clause ends at the sentence end, a
     semicolon, a dash, an attribution (", traders said") or a comma before a new clause (", Priestley
     is ...", ", which ...", ", and ..."). A span right before a connective is what happened, and the
     clause after it the reason ("... funds and grants because the state did not ..."). Any other span is
