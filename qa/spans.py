@@ -616,9 +616,15 @@ _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fe
 _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer|offered|earn|earned|lose|lost|"
                 r"invest|invested|bid|charge|charged|owe|owed|borrow|borrowed|lend|lent|fetch|fetched|receive|"
                 r"received|sell|sold|buy|bought")
+# the size of a sum: "how large a penalty", "how big is the IMF standby loan" (not "how large is the estate",
+# "how big a stake": an area, a share)
+_SUM_NOUNS = (rf"{_MONEY_NOUNS}|penalty|penalties|fines|deficit|deficits|judgment|judgement|loan|loans|package|charge|"
+              r"facility|credit|debt|debts|bid|offer|award|settlement|damages|subsidy|subsidies|flows")
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|\bhow\s+much\s+(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}", _I)
+    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
+    rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
+    rf"(?:{_SUM_NOUNS})\b", _I)
 _MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
 # a part of a whole: "how much of X does Y own", "what share of ..." is answered in percent or a fraction
 _ASKED_PORTION = re.compile(r"\bhow\s+much\s+of\b|\bwhat\s+(?:share|proportion|fraction|portion)\s+of\b", _I)

@@ -622,3 +622,12 @@ def test_how_much_of_a_whole_asks_a_part_of_it_not_a_time():
 ])
 def test_complete_number_adds_a_rate_to_a_span_that_holds_its_unit(text, part, want):
     assert _apply(complete_number, text, part) == want
+
+
+def test_how_large_a_sum_asks_for_money_but_not_an_area_or_a_share():
+    assert asked_unit("How big is the IMF standby loan for Velmora?") == "money"
+    assert asked_unit("How large a penalty did Ana Ruiz agree to pay?") == "money"
+    assert asked_unit("How large is the credit facility Norland agreed with its lenders?") == "money"
+    assert asked_unit("How large is the Ruiz family's sugar estate?") == ""
+    assert asked_unit("How big a stake in Norland does Velt hold?") == ""
+    assert asked_unit("How big was the assembly building?") == ""
