@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
-from .question import DATE, NUMBER, PERSON, REASON, Question
+from .question import DATE, ENTITY, NUMBER, ORG, PERSON, REASON, Question
 from .spans import (
     asked_unit,
     asks_several,
@@ -52,6 +52,7 @@ from .spans import (
     widen_list,
     widen_name,
     widen_numbered_name,
+    widen_org,
 )
 from .text import STOPWORDS, bare_word, collapse_whitespace, content_words, sentence_spans, squad_normalize, stem, terms
 
@@ -523,6 +524,8 @@ class ReaderAnswerer:
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
+        if question.kind in (ORG, ENTITY):  # "Industrial Bank" of "Industrial Bank of Japan Ltd"
+            a, b = widen_org(text, a, b)
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
             a, b = widen_list(text, a, b, _sentence_of(text, a))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason

@@ -697,6 +697,31 @@ def figure_value(span: str) -> float | None:
     return next((float(_SMALL.index(w) + 1) for w in re.findall(r"[a-z]+", span.lower()) if w in _SMALL), None)
 
 
+# --- names of organisations -----------------------------------------------------------------------
+# an organisation's head noun takes the "of ..." that follows it: "Industrial Bank of Japan Ltd", "Ministry
+# of International Trade and Industry", "University of Chicago"
+_ORG_HEADS = ("Bank|Banks|Ministry|Institute|University|Council|Committee|Agency|Association|Federation|Union|"
+              "Commission|Department|Board|Authority|Bureau|Office|Society|Corporation|Fund|Organization|"
+              "Organisation|Academy|College|School|Chamber|Court|League|Party|Church|Exchange")
+_ORG_HEAD_END = re.compile(rf"\b(?:{_ORG_HEADS})\Z")
+_OF_NAME = re.compile(rf"{_GAP}of{_GAP}(?:the{_GAP})?[A-Z][\w’'\-]*(?:{_GAP}(?:(?:and|of|for|&){_GAP})?[A-Z][\w’'\-]*)*"
+                      rf"(?:,?{_GAP}(?:Ltd|Inc|Corp|Co|Plc|PLC|AG|SA|NV|LLC)\b\.?)?")
+
+
+def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
+    """An organisation's name cut before its "of ..." made whole ("Industrial Bank" -> "Industrial Bank of
+    Japan Ltd"): a span ending in an organisation's head noun takes the capitalized "of" phrase after it.
+
+    >>> t = "said Susumu Taketomi of the Industrial Bank of Japan Ltd in Tokyo."
+    >>> a, b = widen_org(t, 28, 43); t[a:b]
+    'Industrial Bank of Japan Ltd'
+    """
+    if not _ORG_HEAD_END.search(text, start, end):
+        return start, end
+    m = _OF_NAME.match(text, end)
+    return (start, m.end()) if m else (start, end)
+
+
 # --- lists ----------------------------------------------------------------------------------------
 _ITEM_WORD = r"[A-Z][\w’'\-]*(?:(?:\.[A-Z])+\.)?"  # "Youghal", "U.S."; a sentence's period is no part of it
 _ITEM = rf"(?:the\s+)?{_ITEM_WORD}(?:\s+(?:(?:of|de|the)\s+)?{_ITEM_WORD}){{0,3}}(?![’']s)"

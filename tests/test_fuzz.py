@@ -176,7 +176,7 @@ def test_span_utilities_take_any_text(text, question, a, b):
     whole = (0, len(text))
     results = [spans.complete_number(text, a, b), spans.complete_date(text, a, b), spans.widen_name(text, a, b),
                spans.trim_span(text, a, b), spans.one_figure(text, a, b), spans.complete_reason(text, a, b, whole),
-               spans.widen_list(text, a, b, whole)]
+               spans.widen_list(text, a, b, whole), spans.widen_org(text, a, b)]
     if role := spans.role_asked(question):
         assert spans.holds_role(text, a, b, *role) in (-1, 0, 1)
     spans.asks_several(question), spans.asked_unit(question), spans.repeats_question(text[a:b], question)

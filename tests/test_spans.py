@@ -631,3 +631,17 @@ def test_how_large_a_sum_asks_for_money_but_not_an_area_or_a_share():
     assert asked_unit("How large is the Ruiz family's sugar estate?") == ""
     assert asked_unit("How big a stake in Norland does Velt hold?") == ""
     assert asked_unit("How big was the assembly building?") == ""
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("said an economist of the Industrial Bank of Japan Ltd in Tokyo.", "Industrial Bank", "Industrial Bank of Japan Ltd"),
+    ("The Ministry of International Trade and Industry (MITI) asked for cuts.", "Ministry",
+     "Ministry of International Trade and Industry"),
+    ("He studied at the University of Velmora, officials said.", "University", "University of Velmora"),
+    ("The bank of the river flooded.", "bank", "bank"),           # no name
+    ("Norland Mills of Velmora said.", "Norland Mills", "Norland Mills"),  # no organisation's head noun
+])
+def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
+    from qa.spans import widen_org
+
+    assert _apply(widen_org, text, part) == want
