@@ -268,10 +268,10 @@ def sentence_coverage(question_terms: Sequence[str], text: str, first: int, last
 
 def same_word(question_word: str, text_word: str) -> bool:
     """Whether a word of the text names what a word of the question names: the same stem, or two
-    capitalized words sharing their first four letters or more (a country and its people: "Turkey's" /
-    "Turkish", "Iraq" / "Iraqi").
+    capitalized words sharing their first four letters or more (a country and its people: "Norway's" /
+    "Norwegian", "Velmora" / "Velmoran").
 
-    >>> same_word("ministers", "minister"), same_word("Turkey's", "Turkish"), same_word("plan", "plant")
+    >>> same_word("ministers", "minister"), same_word("Norway's", "Norwegian"), same_word("plan", "plant")
     (True, True, False)
     """
     q, t = bare_word(question_word), bare_word(text_word)
@@ -470,8 +470,8 @@ class ReaderAnswerer:
             f = features(s.margin, s.null, cov, fits,
                          len(words & q_words) / len(words) if words else 1.0, len(text.split()), support)
             out.append(Candidate(w.source, a, b, text, 0.0, f))
-        # a person titled with the role asked about for someone else ("Iranian Foreign Minister A" for
-        # "Who is Turkey's foreign minister?") is not its holder: not an answer (``qa.spans.holds_role``)
+        # a person titled with the role asked about for someone else ("Kesslandic Foreign Minister A" for
+        # "Who is Velmora's foreign minister?") is not its holder: not an answer (``qa.spans.holds_role``)
         role = role_asked(question.text) if question.kind == PERSON else None
         titled = {(c.source, c.start, c.end): _titled(c, docs, role) for c in out} if role else {}
         other_holder = {k for k, v in titled.items() if v < 0}
@@ -515,16 +515,16 @@ class ReaderAnswerer:
         """The reader's span made whole: edges trimmed, a number's unit and qualifier, a numbered name's
         word, a person's full name, a date's day and year."""
         a, b = trim_span(text, start, end)
-        if has_figure(text[a:b]) or question.kind == NUMBER:  # digits or words: "around three" -> "around three pct"
+        if has_figure(text[a:b]) or question.kind == NUMBER:  # digits or words: "about two" -> "about two pct"
             a, b = complete_number(text, a, b)
         if question.kind not in (NUMBER, DATE):  # "51" of "Article 51" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
-        # a surname alone, or a name cut at an initial ("Oscar S"): the whole name
+        # a surname alone, or a name cut at an initial ("Ana B"): the whole name
         if question.kind == PERSON and (len(text[a:b].split()) == 1 or re.search(r"\s[A-Z]\.?\Z", text[a:b])):
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
-        if question.kind in (ORG, ENTITY):  # "Industrial Bank" of "Industrial Bank of Japan Ltd"
+        if question.kind in (ORG, ENTITY):  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
             a, b = widen_org(text, a, b)
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
             a, b = widen_list(text, a, b, _sentence_of(text, a))
@@ -550,8 +550,8 @@ def _holds_role(text: str, start: int, end: int, role) -> int:
 
 def _titled(c: Candidate, docs: dict[str, Document], role) -> int:
     """``holds_role`` for a candidate; a name of two words or more untitled where the reader found it
-    takes its title from another mention in the articles read ("Hakan Fidan" / "Turkish Foreign
-    Minister Hakan Fidan")."""
+    takes its title from another mention in the articles read ("Oskar Brandt" / "Velmoran Foreign
+    Minister Oskar Brandt")."""
     v = _holds_role(docs[c.source].text, c.start, c.end, role)
     if v or len(c.text.split()) < 2:
         return v
@@ -565,7 +565,7 @@ def _titled(c: Candidate, docs: dict[str, Document], role) -> int:
 
 def headline_end(doc: Document) -> int:
     r"""Where a document's headline line ends (0 if it has none): its title, when the text opens with it
-    on a line of its own followed by a blank line ("TWA MAKES OFFER FOR USAIR\n\nTrans World ...").
+    on a line of its own followed by a blank line ("ACME MAKES OFFER FOR BOLT\n\nAcme Corp said ...").
 
     >>> headline_end(Document("a.txt", "ACME BUYS BOLT\n\nAcme said it bought Bolt.", title="ACME BUYS BOLT"))
     14

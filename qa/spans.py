@@ -66,11 +66,11 @@ _STARTS_NUMBER = re.compile(rf"(?:{_DIGITS}|{_NUMBER_WORD}\b)", _I)
 _HAS_UNIT = re.compile(rf"{_PERCENT}|\b{_UNIT}|{_SIGN}|\b{_CODE}\b", _I)
 _ATTACHED = re.compile(r"(?:(mn|bn|tn|m|b|k)\b|[^\W\d_]+)")
 _NEXT_MAGNITUDE = re.compile(rf"{_GAP}{_MAGNITUDE}\b", _I)
-_HYPHEN_PERCENT = re.compile(r"-(?:pct|percent|per-cent)\b", _I)  # "a 51-pct-owned unit", "a 10-percent stake"
+_HYPHEN_PERCENT = re.compile(r"-(?:pct|percent|per-cent)\b", _I)  # "a 40-pct-owned unit", "a 10-percent stake"
 _NEXT_PERCENT = re.compile(rf"{_GAP}(?:%|(?:pct|percent|per{_GAP}cent|percentage{_GAP}points?)\b)", _I)
-# one unit, maybe sized by a hyphenated figure: "455,000 60-kg bags"
+# one unit, maybe sized by a hyphenated figure: "210,000 60-kg bags"
 _NEXT_UNIT = re.compile(rf"{_GAP}(?:\d[\d.,]*-[^\W\d_]+{_GAP})?{_UNIT}", _I)
-# a unit joined to its figure as an adjective: "a 6,000-hectare estate", "a 300-mln-dlr loan"
+# a unit joined to its figure as an adjective: "a 4,500-hectare farm", "a 250-mln-dlr loan"
 _HYPHEN_UNIT = re.compile(rf"(?:-{_MAGNITUDE})?-{_UNIT}", _I)
 _JOINED_UNIT = re.compile(rf"(?<=\d){_HYPHEN_UNIT.pattern}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
@@ -101,14 +101,14 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     or at most one unit word ("dlrs", "tonnes") and a rate ("a barrel"); a span starting with a number
     grows leftwards over a currency sign ("$") and then a qualifier ("more than"). Single line breaks
     are crossed, blank lines and sentence ends never; a span with no number does not grow on the right,
-    and one that already names its unit grows only by a rate ("20 dlr" -> "20 dlr per share").
+    and one that already names its unit grows only by a rate ("35 dlr" -> "35 dlr per share").
 
     >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
     >>> a, b = complete_number(t, 21, 23); t[a:b]
     'about 30 mln\\ndlrs'
-    >>> t = "a 4.3 billion dlr\\nCanadian (3.22 billion U.S.) bid"
+    >>> t = "a 2.6 billion dlr\\nCanadian (1.9 billion U.S.) bid"
     >>> a, b = complete_number(t, 2, 5); t[a:b]
-    '4.3 billion dlr\\nCanadian'
+    '2.6 billion dlr\\nCanadian'
     """
     start, end = _clamp(text, start, end)
     if not _NUMBER_RE.search(text[start:end]):
@@ -120,7 +120,7 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
             a = m.start()
         if m.start() < b < m.end():
             b = m.end()
-    # a fraction of old wire copy's prices is one figure with its whole number: "28-1/2", "3-3/4 pct"
+    # a fraction of old wire copy's prices is one figure with its whole number: "17-1/4", "5-1/8 pct"
     if (m := _WHOLE_BEFORE.search(text, max(0, a - 8), a)) and _FRACTION.match(text, a):
         a = m.start()
     if (m := _FRACTION_AFTER.match(text, b)) and text[b - 1 : b].isdigit():
@@ -142,14 +142,14 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     if _STARTS_NUMBER.match(text, a) and (m := _PREV_SIGN.search(text, max(0, a - 12), a)):
         a, grown = m.start(), True
     if grown and _CURRENCY_END.search(text[a:b]) and (m := _NEXT_NATIONALITY.match(text, b)):
-        b = m.end()  # the currency's country after it: "4.3 billion dlr Canadian", not "dlrs Canadian Pacific"
+        b = m.end()  # the currency's country after it: "2.6 billion dlr Canadian", not "dlrs Canadian Norland Mills"
     if (grown or _ENDS_UNIT.search(text, a, b)) and (m := _NEXT_RATE.match(text, b)):
-        b = m.end()  # "20 dlr per share" also when the span already held "20 dlr"
+        b = m.end()  # "35 dlr per share" also when the span already held "35 dlr"
     if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (
             m := _PREV_QUALIFIER.search(text, max(0, a - 40), a)):
         a = m.start()
     elif qualifiers and _COMPARATIVE.match(text, a) and (m := _PREV_NEGATION.search(text, max(0, a - 8), a)):
-        a = m.start()  # "more than 85 cents" of "no more than 85 cents" says the opposite
+        a = m.start()  # "more than 60 cents" of "no more than 60 cents" says the opposite
     return a, b
 
 
@@ -258,7 +258,7 @@ def repeats_question(span: str, question: str) -> bool:
     if _EXPANSION_Q.search(question):
         return False
     bare = span.strip(" .,;:()[]\"'")
-    if re.fullmatch(r"[A-Z]{2,6}", bare):  # "INRA" for a question about the International Natural Rubber Agreement
+    if re.fullmatch(r"[A-Z]{2,6}", bare):  # "NRA" for a question about the Norland Rice Accord
         return any(acronym(m.group()) == bare for m in _CAPITALIZED_RUN.finditer(question))
     short = acronym(span)
     return bool(short) and any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
@@ -338,7 +338,7 @@ def widen_name(text: str, start: int, end: int, stopwords=frozenset(), max_words
     last = words[-1]
     if not (_is_name_word(last) or _leads_name(last)):
         return a, b
-    if re.fullmatch(r"[A-Z]", last) and text[b : b + 1] == ".":  # an initial cut from its period: "Oscar S"
+    if re.fullmatch(r"[A-Z]", last) and text[b : b + 1] == ".":  # an initial cut from its period: "Ana B"
         b += 1
     taken = 0
     while taken < max_words and (m := _NEXT_WORD.match(text, b)) and m.group(1):
@@ -462,7 +462,7 @@ _WEEKDAY_END = re.compile(rf"\b(?:{'|'.join(_WEEKDAYS)})\Z")
 _YEAR_AFTER = rf"(?:,?{_GAP}(?:1[5-9]\d\d|20\d\d)(?![\d.,]\d)|{_GAP}(?:last|this|next){_GAP}year)\b"
 _AFTER_MONTH = re.compile(rf"(?:{_GAP}\d{{1,2}}(?:st|nd|rd|th)?(?![\d.,]\d)\b)?(?:{_YEAR_AFTER})?")
 _AFTER_MONTH_DAY = re.compile(f"(?:{_YEAR_AFTER})?")
-# a clock time ("2400 EST", "10 a.m.", "noon") and the day it is on: "2400 EST on April 28"
+# a clock time ("1600 GMT", "10 a.m.", "noon") and the day it is on: "1600 GMT on May 9"
 _TIME_END = re.compile(r"(?:\b\d{1,2}[:.]?\d{2}(?:\s*(?:a\.m\.?|p\.m\.?|am|pm))?(?:\s+[A-Z]{2,4})?|\b\d{1,2}\s*(?:a\.m\.?|p\.m\.?)"
                        r"|\b(?:noon|midnight))\Z", re.I)
 _AFTER_TIME = re.compile(rf"(?:,|{_GAP}on|{_GAP})?{_GAP}(?:(?:{'|'.join(_WEEKDAYS)})\b(?:,?{_GAP}(?:{'|'.join(_MONTHS)})\.?"
@@ -473,7 +473,7 @@ _AFTER_WEEKDAY = re.compile(rf"{_GAP}(?:morning|afternoon|evening|night)\b|")
 def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
     """A date cut short made whole, forward only: a month gets its day and year ("March 3, 1987") or
     relative year ("October last year"), a month and day their year, a weekday its part of the day
-    ("Tuesday morning"), a clock time the day it is on ("2400 EST on April 28"). Anything else is
+    ("Tuesday morning"), a clock time the day it is on ("1600 GMT on May 9"). Anything else is
     returned unchanged.
 
     >>> t = "The mill shut in October last year. Talks began on March 3, 1987 and ended on Tuesday night."
@@ -497,9 +497,9 @@ def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def has_figure(span: str) -> bool:
-    """Whether a span holds a figure, in digits or in words ("30", "around three", "dozens").
+    """Whether a span holds a figure, in digits or in words ("30", "about two", "dozens").
 
-    >>> has_figure("around three"), has_figure("12 pct"), has_figure("the rebels")
+    >>> has_figure("about two"), has_figure("12 pct"), has_figure("the rebels")
     (True, True, False)
     """
     return bool(_NUMBER_RE.search(span))
@@ -586,11 +586,11 @@ def unit_of(span: str) -> str:
 
     >>> unit_of("US$ 30 mln"), unit_of("30 mln dlrs"), unit_of("5.5 pct"), unit_of("19.60 dlrs a barrel")
     ('dollar', 'dollar', 'percent', 'dollar per barrel')
-    >>> unit_of("about 1,200"), unit_of("455,000 60-kg bags"), unit_of("6,000-hectare")
+    >>> unit_of("about 1,200"), unit_of("210,000 60-kg bags"), unit_of("4,500-hectare")
     ('', 'bag', 'hectare')
     """
     m = _UNIT_TOKEN.search(span)
-    if not m:  # only a unit joined to its figure: "6,000-hectare"
+    if not m:  # only a unit joined to its figure: "4,500-hectare"
         h = _JOINED_UNIT.search(span)
         return _unit_key(h.group(0).rsplit("-", 1)[-1]) if h else ""
     key = _unit_key(m.group(0))
@@ -665,8 +665,8 @@ def has_unit(span: str, unit: str) -> bool:
     if not unit:
         return True
     got = unit_of(span)
-    if unit == "portion":  # a percentage or a fraction ("51 pct", "one-eighth", "half"), or an amount of the
-        # whole ("67 billion dlrs" of a debt); not a span of time ("three months")
+    if unit == "portion":  # a percentage or a fraction ("40 pct", "one-eighth", "half"), or an amount of the
+        # whole ("12 billion dlrs" of a debt); not a span of time ("three months")
         return bool(_PORTION.search(span)) or bool(got) and got.split(" per ")[0] not in _TIME_UNITS
     if unit == "money":
         return got.split(" per ")[0] in _MONEY_KEYS
@@ -698,8 +698,8 @@ def figure_value(span: str) -> float | None:
 
 
 # --- names of organisations -----------------------------------------------------------------------
-# an organisation's head noun takes the "of ..." that follows it: "Industrial Bank of Japan Ltd", "Ministry
-# of International Trade and Industry", "University of Chicago"
+# an organisation's head noun takes the "of ..." that follows it: "Commerce Bank of Velmora Ltd", "Ministry
+# of Mines and Energy", "University of Kessland"
 _ORG_HEADS = ("Bank|Banks|Ministry|Institute|University|Council|Committee|Agency|Association|Federation|Union|"
               "Commission|Department|Board|Authority|Bureau|Office|Society|Corporation|Fund|Organization|"
               "Organisation|Academy|College|School|Chamber|Court|League|Party|Church|Exchange")
@@ -709,12 +709,12 @@ _OF_NAME = re.compile(rf"{_GAP}of{_GAP}(?:the{_GAP})?[A-Z][\w’'\-]*(?:{_GAP}(?
 
 
 def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
-    """An organisation's name cut before its "of ..." made whole ("Industrial Bank" -> "Industrial Bank of
-    Japan Ltd"): a span ending in an organisation's head noun takes the capitalized "of" phrase after it.
+    """An organisation's name cut before its "of ..." made whole ("Commerce Bank" -> "Commerce Bank of
+    Velmora Ltd"): a span ending in an organisation's head noun takes the capitalized "of" phrase after it.
 
-    >>> t = "said Susumu Taketomi of the Industrial Bank of Japan Ltd in Tokyo."
-    >>> a, b = widen_org(t, 28, 43); t[a:b]
-    'Industrial Bank of Japan Ltd'
+    >>> t = "said Ana Ruiz of the Commerce Bank of Velmora Ltd in Ostria."
+    >>> a, b = widen_org(t, t.index("Commerce"), t.index(" of Velmora")); t[a:b]
+    'Commerce Bank of Velmora Ltd'
     """
     if not _ORG_HEAD_END.search(text, start, end):
         return start, end
@@ -723,7 +723,7 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 # --- lists ----------------------------------------------------------------------------------------
-_ITEM_WORD = r"[A-Z][\w’'\-]*(?:(?:\.[A-Z])+\.)?"  # "Youghal", "U.S."; a sentence's period is no part of it
+_ITEM_WORD = r"[A-Z][\w’'\-]*(?:(?:\.[A-Z])+\.)?"  # "Dunmore", "U.S."; a sentence's period is no part of it
 _ITEM = rf"(?:the\s+)?{_ITEM_WORD}(?:\s+(?:(?:of|de|the)\s+)?{_ITEM_WORD}){{0,3}}(?![’']s)"
 _LIST_SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
 _ITEM_BEFORE = re.compile(rf"(?<![\w’'\-.])({_ITEM}){_LIST_SEP}(?:the\s+)?\Z")
@@ -736,10 +736,10 @@ _SEVERAL_START = re.compile(r"^\s*(?:which|what)\s+", re.I)
 
 
 def asks_several(question: str) -> bool:
-    """Whether a question asks for several things by a plural noun ("Which Irish cities ...", "What kinds
+    """Whether a question asks for several things by a plural noun ("Which Norland towns ...", "What kinds
     of industries ...", "Who were the announcers ...").
 
-    >>> asks_several("Which Irish cities had Huguenot mayors?"), asks_several("Which city hosted the game?")
+    >>> asks_several("Which Norland towns had rebel mayors?"), asks_several("Which town hosted the game?")
     (True, False)
     """
     if re.match(r"\s*who\s+were\b", question, re.I):
@@ -763,12 +763,12 @@ def asks_several(question: str) -> bool:
 
 def widen_list(text: str, start: int, end: int, sentence: tuple[int, int], max_items: int = 8) -> tuple[int, int]:
     """A name that is one item of a list of names grown to the whole list, for a question asking for
-    several things ("Which Irish cities ...?": "Dublin, Cork, Youghal and Waterford", not "Cork"). Items
+    several things ("Which Norland towns ...?": "Ardel, Brisk, Corvan and Dunmore", not "Brisk"). Items
     are names (capitalized words, "of"/"the" between them); a span that is no name is returned as it is.
 
-    >>> t = "Huguenots were mayors in Dublin, Cork, Youghal and Waterford in the 1600s."
-    >>> a, b = widen_list(t, 33, 37, (0, len(t))); t[a:b]
-    'Dublin, Cork, Youghal and Waterford'
+    >>> t = "Rebels held mayors' posts in Ardel, Brisk, Corvan and Dunmore last year."
+    >>> a, b = widen_list(t, t.index("Brisk"), t.index("Brisk") + 5, (0, len(t))); t[a:b]
+    'Ardel, Brisk, Corvan and Dunmore'
     """
     lo, hi = sentence
     if not _WHOLE_ITEM.fullmatch(text[start:end].strip()):
@@ -780,7 +780,7 @@ def widen_list(text: str, start: int, end: int, sentence: tuple[int, int], max_i
         a, items = m.start(1), items + 1
     while items < max_items and (m := _ITEM_AFTER.match(text, b)) and m.end() <= hi:
         b, items = m.end(1), items + 1
-    # a list ends in "and": "Shoreditch, London" is a place and where it is
+    # a list ends in "and": "Ardel, Norland" is a place and where it is
     if items == 1 or not re.search(r"\sand\s", text[a:b]):
         return start, end
     return a, b
@@ -800,13 +800,13 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     """A span inside a reason clause ("because ...", "due to ...", "resulted from ...", "caused by ...",
     "blamed on ...") grown to the whole clause after the connective: the reason, not a fragment of it
     (with the connective, SQuAD tune why-questions' EM fell 32 -> 24 of 66; without it F1 rose 70.7 -> 71.8). The clause ends at the sentence end, a
-    semicolon, a dash, an attribution (", traders said") or a comma before a new clause (", Priestley
+    semicolon, a dash, an attribution (", traders said") or a comma before a new clause (", Ruiz
     is ...", ", which ...", ", and ..."). A span right before a connective is what happened, and the
     clause after it the reason ("... funds and grants because the state did not ..."). Any other span is
     returned as it is.
 
-    >>> t = "Liedtke said it is harder to settle because the courts rule in its favor, raising the stakes."
-    >>> a, b = complete_reason(t, 50, 73, (0, len(t))); t[a:b]
+    >>> t = "Brandt said it is harder to settle because the courts rule in its favor, raising the stakes."
+    >>> a, b = complete_reason(t, t.index("courts"), t.index(", raising"), (0, len(t))); t[a:b]
     'the courts rule in its favor, raising the stakes'
     """
     lo, hi = sentence
@@ -829,17 +829,17 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
 
 
 # --- who holds a role -----------------------------------------------------------------------------
-# "Who is Turkey's foreign minister?" / "Who is the president of Uganda?": a role and whose it is. News
-# names an office-holder by a title beside the name ("Iranian Foreign Minister A", "B, foreign minister of
-# Iraq,"), and one sentence often names two holders of the same role for two countries or companies
+# "Who is Velmora's foreign minister?" / "Who is the president of Kessland?": a role and whose it is. News
+# names an office-holder by a title beside the name ("Ostrian Foreign Minister A", "B, foreign minister of
+# Norland,"), and one sentence often names two holders of the same role for two countries or companies
 _ROLE_WORD = r"(?:[a-z][\w\-]*|[A-Z][a-z][\w\-]*)"
 _ROLE = rf"(?P<role>{_ROLE_WORD}(?:\s+{_ROLE_WORD}){{0,3}}?)"
 _HOLDER_WORD = rf"(?:[A-Z][\w\-.&’']*|(?:{'|'.join(sorted(_PARTICLES))})-[A-Z][\w\-’']*)"
 _HOLDER = rf"(?P<holder>{_HOLDER_WORD}(?:\s+(?:of\s+|de\s+)?{_HOLDER_WORD}){{0,5}})"
-_WHO_IS = r"(?i:who|whom)\s+(?i:is|was)\s+(?:(?i:the)\s+)?"  # one holder: "Who were the two abbots ..." is a list
+_WHO_IS = r"(?i:who|whom)\s+(?i:is|was)\s+(?:(?i:the)\s+)?"  # one holder: "Who were the two envoys ..." is a list
 _ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}\s*\??\s*\Z")
 _HOLDERS_ROLE = re.compile(rf"{_WHO_IS}{_HOLDER}[’']s\s+(?:(?i:current|present|new)\s+)?{_ROLE}\s*\??\s*\Z")
-# a country's people and short names where they do not share its first four letters ("Turkish" / "Turkey"
+# a country's people and short names where they do not share its first four letters ("Norwegian" / "Norway"
 # do; "French" / "France" do not): generic English, for ``holds_role``
 _IRREGULAR_DEMONYMS = {
     "france": "french", "spain": "spanish", "switzerland": "swiss", "netherlands": "dutch holland",
@@ -862,16 +862,16 @@ _TITLE_TOKEN = re.compile(r"[^\W\d_][\w’'\-.]*|\d+|[,;:()\[\]\"“”—–]")
 def role_asked(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The role a who-question asks the holder of and whose role it is, as words; None for other questions.
 
-    >>> role_asked("Who is Turkey's foreign minister?"), role_asked("Who is the president of the Security Council?")
-    ((('foreign', 'minister'), ('Turkey',)), (('president',), ('Security', 'Council')))
-    >>> role_asked("Who is the US Secretary of State?"), role_asked("Who killed the minister?")
+    >>> role_asked("Who is Velmora's foreign minister?"), role_asked("Who is the president of the Trade Council?")
+    ((('foreign', 'minister'), ('Velmora',)), (('president',), ('Trade', 'Council')))
+    >>> role_asked("Who is the US Trade Representative?"), role_asked("Who killed the minister?")
     (None, None)
     """
     m = _ROLE_OF.match(question.strip()) or _HOLDERS_ROLE.match(question.strip())
     if not m:
         return None
     role, holder = m.group("role").split(), [w for w in m.group("holder").split() if w not in ("of", "de")]
-    # "the US Secretary of State": no role-of-holder split; "the duke in the battle of X": no role
+    # "the US Trade Representative": no role-of-holder split; "the duke in the battle of X": no role
     if any(w.isupper() and len(w) > 1 or w.lower() in _OPENERS for w in role):
         return None
     return tuple(role), tuple(holder)
@@ -881,9 +881,9 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
                  ) -> list[tuple[list[str], int]]:
     """The words that may title the name at ``text[start:end]``, each with how far whose role it is may
     follow the role after "of" (``holds_role``): the run of capitalized and role words (and "of") right
-    before it with the span's own words ("Iraqi Foreign Minister, Fouad Hussein", "the foreign minister
-    of Iran, Abbas Araghchi": a comma may part title and name), and an apposition after it ("Abbas
-    Araghchi, Foreign Minister of Iran,"; not a verb's object: "Hakan Fidan, met Iran's foreign minister")."""
+    before it with the span's own words ("Kesslandic Foreign Minister, Lina Ferreira", "the foreign
+    minister of Ostria, Jan Vos": a comma may part title and name), and an apposition after it ("Jan
+    Vos, Foreign Minister of Ostria,"; not a verb's object: "Oskar Brandt, met Ostria's foreign minister")."""
     lo, hi = sentence
     before = _TITLE_TOKEN.findall(text[lo:start])
 
@@ -894,14 +894,14 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
     for i in range(len(before) - 1, -1, -1):
         w = before[i]
         if w == "," and not run and i > 0 and titles(before[i - 1]):
-            continue  # "Iraqi Foreign Minister, Fouad Hussein"
+            continue  # "Kesslandic Foreign Minister, Lina Ferreira"
         if titles(w) or (w in ("of", "and", "&") and run and run[0][:1].isupper()):  # "NFL and Atlanta Braves"
             run.insert(0, w)
             if len(run) >= 8:
                 break
             continue
         if w.lower() in ("its", "their") and run and i > 1 and before[i - 1] in ("and", ","):
-            # "Coastal and its chairman, Oscar Wyatt": whose role "its" means is the name before it
+            # "Norland and its chairman, Ana Ruiz": whose role "its" means is the name before it
             j = i - 2
             while j >= 0 and titles(before[j]) and stem(bare_word(before[j])) not in role:
                 run.insert(0, before[j])
@@ -910,7 +910,7 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
     while run and run[0] in ("of", "and", "&"):
         run.pop(0)
     own = [w for w in _TITLE_TOKEN.findall(text[start:end]) if w[:1].isalnum()]
-    # the span's own words title it when a name ends it ("Turkish Foreign Minister Hakan Fidan"), not when a
+    # the span's own words title it when a name ends it ("Velmoran Foreign Minister Oskar Brandt"), not when a
     # role does ("a Cisco Systems company": a company named by whose it is)
     phrases = [(run + (own if own and stem(own[-1].lower()) not in role else []), len(run))]
     after = _TITLE_TOKEN.findall(text[end:hi])
@@ -920,7 +920,7 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
             if not w[:1].isalnum() or w.lower() in ("who", "whom", "whose", "which", "that"):
                 break
             clause.append(w)
-        # a lowercase word that is no determiner or role, before a name or a determiner, is a verb: "met Iran's"
+        # a lowercase word that is no determiner or role, before a name or a determiner, is a verb: "met Ostria's"
         verb = (len(clause) > 1 and clause[0][:1].islower() and clause[0] not in _DETERMINERS
                 and stem(clause[0]) not in role and (clause[1][:1].isupper() or clause[1].lower() in _DETERMINERS))
         if not verb:
@@ -931,16 +931,17 @@ def _title_words(text: str, start: int, end: int, sentence: tuple[int, int], rol
 def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Sequence[str],
                sentence: tuple[int, int] | None = None) -> int:
     """Whether the person named at ``text[start:end]`` is titled with ``role`` of ``holder`` (1), with
-    that role of someone else (-1: "Iranian Foreign Minister Abbas Araghchi" for Turkey's foreign minister;
+    that role of someone else (-1: "Ostrian Foreign Minister Jan Vos" for Velmora's foreign minister;
     "Prime Minister X" for Syria's defence minister), or neither is said beside the name (0).
 
-    >>> t = "Iranian Foreign Minister Abbas Araghchi met his Turkish counterpart, Hakan Fidan, in Ankara."
-    >>> holds_role(t, 25, 39, ["foreign", "minister"], ["Turkey"]), holds_role(t, 69, 80, ["foreign", "minister"], ["Turkey"])
+    >>> t = "Ostrian Foreign Minister Jan Vos met his Velmoran counterpart, Oskar Brandt, in Ardel."
+    >>> vos, brandt = t.index("Jan Vos"), t.index("Oskar Brandt")
+    >>> holds_role(t, vos, vos + 7, ["foreign", "minister"], ["Velmora"]), holds_role(t, brandt, brandt + 12, ["foreign", "minister"], ["Velmora"])
     (-1, 0)
-    >>> t = "Yoweri Museveni, the president of Uganda, spoke."
-    >>> holds_role(t, 0, 15, ["president"], ["Uganda"]), holds_role(t, 0, 15, ["president"], ["Kenya"])
+    >>> t = "Ana Ruiz Perez, the president of Kessland, spoke."
+    >>> holds_role(t, 0, 14, ["president"], ["Kessland"]), holds_role(t, 0, 14, ["president"], ["Norland"])
     (1, -1)
-    >>> holds_role("Ann Lee, senior aide to the Majority leader, said.", 0, 7, ["aide"], ["Foley"])
+    >>> holds_role("Ann Lee, senior aide to the Majority leader, said.", 0, 7, ["aide"], ["Brandt"])
     0
     """
     if sentence is None:
@@ -952,7 +953,7 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
     # its people or short name when they are irregular: "French" for France, "U.S." for the United States
     other_names = set(_IRREGULAR_DEMONYMS.get(" ".join(folded), "").split())
 
-    def names_holder(w: str) -> bool:  # the holder, its people ("Turkish"), or its initials ("NFL")
+    def names_holder(w: str) -> bool:  # the holder, its people ("Norwegian"), or its initials ("KTC")
         b = _fold(bare_word(w)).replace(".", "")
         return (w.replace(".", "") == short or b in other_names or
                 any(stem(b) == stem(h) or (w[:1].isupper() and len(os.path.commonprefix((b, h))) >= 4)
@@ -963,8 +964,8 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
         stems = [stem(bare_word(w)) for w in words]
         if head not in stems:
             continue
-        # the title ends at its last role word ("Iraqi Foreign Minister"), or with whose role it is after "of",
-        # "at" or "for" ("foreign minister of Iran", not "aide to the Majority leader")
+        # the title ends at its last role word ("Kesslandic Foreign Minister"), or with whose role it is after
+        # "of", "at" or "for" ("foreign minister of Ostria", not "aide to the Majority leader")
         last = max(j for j, s in enumerate(stems) if s in role_stems) + 1
         named = ""
         if last < reach and words[last] in ("of", "at", "for"):
@@ -975,7 +976,7 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
                 last += 1
             named = acronym(" ".join(words[first:last]))
         words, stems = words[:last], stems[:last]
-        # the holder as the text names it, or by the initials of that name ("TUMAS")
+        # the holder as the text names it, or by the initials of that name ("KTC" for "Kessland Trade Council")
         if any(names_holder(w) for w in words) or named and named in holder:
             return 1
         if any(w[:1].isupper() and s not in role_stems and w.lower() not in _FUNCTION
@@ -985,5 +986,5 @@ def holds_role(text: str, start: int, end: int, role: Sequence[str], holder: Seq
 
 
 def _fold(word: str) -> str:
-    """Lowercase without accents: "Ögedei" names "Ogedei"."""
+    """Lowercase without accents: "Ösmund" names "Osmund"."""
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))

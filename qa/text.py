@@ -107,10 +107,10 @@ _PUNCT = frozenset(string.punctuation)
 
 
 def bare_word(word: str) -> str:
-    """A word lowercased, without its possessive ending: "Turkey's" -> "turkey".
+    """A word lowercased, without its possessive ending: "Norway's" -> "norway".
 
-    >>> bare_word("Turkey's"), bare_word("Iraq’s"), bare_word("Ministers")
-    ('turkey', 'iraq', 'ministers')
+    >>> bare_word("Norway's"), bare_word("Velmora’s"), bare_word("Ministers")
+    ('norway', 'velmora', 'ministers')
     """
     return re.sub(r"[’']s?\Z", "", word.lower())
 

@@ -471,7 +471,7 @@ def _role(text: str, name: str, role: str, holder: str) -> int:
     ("U.S. Trade Representative Ana Ruiz said.", "Ana Ruiz", "trade representative", "United States", 1),
     ("British Prime Minister Ana Ruiz said.", "Ana Ruiz", "prime minister", "UK", 1),
     ("French President Alain Morel said.", "Alain Morel", "president", "Spain", -1),
-    ("Iranian Foreign Minister Abbas Araghchi said.", "Abbas Araghchi", "foreign minister", "Iraq", -1),
+    ("Ostrian Foreign Minister Jan Vos said.", "Jan Vos", "foreign minister", "Ostland", -1),  # a prefix of 3
     # an apposition after it, the holder after "of"
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Kessland", 1),
     ("Lina Ferreira, foreign minister of Kessland, said.", "Lina Ferreira", "foreign minister", "Velmora", -1),
@@ -492,7 +492,7 @@ def test_holds_role_reads_the_title_beside_a_name(text, name, role, holder, want
 
 
 def test_holds_role_folds_accents_and_ignores_a_role_ending_the_span():
-    assert _role("Emre Kaya, Ögedei's heir, spoke.", "Emre Kaya", "heir", "Ogedei") == 1
+    assert _role("Emre Kaya, Ösmund's heir, spoke.", "Emre Kaya", "heir", "Osmund") == 1
     # "a Norland Mills company" names whose company it is, not an office of another holder
     text = "The scrambler is owned by Velt, a Norland Mills company."
     assert _role(text, "Norland Mills company", "parent company", "Velt") == 0
@@ -580,8 +580,8 @@ def test_asks_several_finds_a_plural_head(question, want):
 
 
 @pytest.mark.parametrize("text, part, want", [
-    ("Huguenots settled in Dublin, Cork, Portarlington and Youghal. Others left.", "Cork",
-     "Dublin, Cork, Portarlington and Youghal"),
+    ("Rebels settled in Ardel, Brisk, Corvan and Dunmore. Others left.", "Brisk",
+     "Ardel, Brisk, Corvan and Dunmore"),
     ("It joined the VA, the Indian Health Service, and NIH in the plan.", "VA", "VA, the Indian Health Service, and NIH"),
     ("Tribes such as the Mi'kmaq and the Abenaki fought.", "Abenaki", "the Mi'kmaq and the Abenaki"),
     ("Refugees went to Shoreditch, London, in the 1680s.", "Shoreditch", "Shoreditch"),  # a place and where it is
@@ -634,7 +634,7 @@ def test_how_large_a_sum_asks_for_money_but_not_an_area_or_a_share():
 
 
 @pytest.mark.parametrize("text, part, want", [
-    ("said an economist of the Industrial Bank of Japan Ltd in Tokyo.", "Industrial Bank", "Industrial Bank of Japan Ltd"),
+    ("said an economist of the Commerce Bank of Velmora Ltd in Ardel.", "Commerce Bank", "Commerce Bank of Velmora Ltd"),
     ("The Ministry of International Trade and Industry (MITI) asked for cuts.", "Ministry",
      "Ministry of International Trade and Industry"),
     ("He studied at the University of Velmora, officials said.", "University", "University of Velmora"),
