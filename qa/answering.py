@@ -39,6 +39,7 @@ from .spans import (
     complete_date,
     complete_number,
     complete_reason,
+    contradicts,
     figure_value,
     fits_kind,
     has_figure,
@@ -475,9 +476,12 @@ class ReaderAnswerer:
         role = role_asked(question.text) if question.kind == PERSON else None
         titled = {(c.source, c.start, c.end): _titled(c, docs, role) for c in out} if role else {}
         other_holder = {k for k, v in titled.items() if v < 0}
-        if calibrate:  # a figure that is not the amount of money or the percentage asked for is not the answer
-            out = [replace(c, confidence=0.0 if unit in STRICT_UNITS and not c.features["fits"]
-                           or (c.source, c.start, c.end) in other_holder
+        # a figure that is not the amount of money or the percentage asked for, or that cannot answer by its
+        # form (no figure for "how many", "60 pct" for "how many acres", a rate for a total), is not the answer
+        misfit = {(c.source, c.start, c.end) for c in out if (unit in STRICT_UNITS and not c.features["fits"])
+                  or contradicts(question.text, question.kind, c.text)}
+        if calibrate:
+            out = [replace(c, confidence=0.0 if (c.source, c.start, c.end) in misfit | other_holder
                            else self.calibration.probability(c.features)) for c in out]
         # the reader ranks (its margin over "no answer"); the calibration only says how sure that is. A
         # figure or a date is asked for by its form: a span without one (or a figure without the unit the
@@ -488,7 +492,8 @@ class ReaderAnswerer:
         why = question.kind == REASON
 
         def off_kind(c: Candidate) -> bool:
-            return (strict and not c.features["fits"]) or (why and not _phrase(c.text))
+            return ((strict and not c.features["fits"]) or (why and not _phrase(c.text))
+                    or (c.source, c.start, c.end) in misfit)
 
         # the question's words right beside a span add to the reader's margin (``near_coverage``; the weight
         # 4 maximized the answerer's open-mode F1 on the held-out SQuAD tune articles: 55.2 -> 56.6)

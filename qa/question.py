@@ -27,7 +27,7 @@ chancellor dealer broker player coach actor actress singer writer scientist prof
 PLACE_NOUNS = frozenset("""city town village country province region area airport airbase base highway road
 route border capital district neighborhood neighbourhood state island river port prison hospital
 university school street square continent location place site crossing camp governorate countryside
-front axis axes suburb mountain valley sea lake coast bridge facility building""".split())
+front axis axes suburb mountain valley sea lake coast bridge facility building county municipality""".split())
 ORG_NOUNS = frozenset("""group organization organisation faction militia party coalition company agency
 army force forces movement alliance outlet newspaper channel network ministry government council
 union bank brigade regiment unit team club firm body institution observatory""".split())
@@ -155,6 +155,10 @@ def in_another_language(question: str) -> bool:
     return foreign >= 2 and foreign > english
 
 
+# class words that are verbs as well: after a class word they are the question's verb, not its noun
+_ALSO_VERBS = frozenset("head heads lead leads base bases border borders front fronts house houses camp camps".split())
+
+
 def _head_phrase(words: list[str], i: int) -> list[str]:
     """Words after the wh-word at ``i`` up to the first auxiliary verb: "which military airport did"."""
     out = []
@@ -178,6 +182,10 @@ def analyse(text: str) -> Question:
     'person'
     >>> analyse("What share of its sales comes from abroad?").kind, analyse("What part of the city burned?").kind
     ('number', 'entity')
+    >>> analyse("What present day county is the town in?").kind
+    'place'
+    >>> analyse("Which party official resigned?").kind, analyse("Which city council voted?").kind
+    ('person', 'org')
     """
     low = text.lower()
     # the question's own wh-word is its first one: "Which line was cut when the river flooded?" asks
@@ -218,7 +226,13 @@ def analyse(text: str) -> Question:
             head = _head_phrase(["what", *tail[named.end() :].split()], 0)
         # the head noun is the first word that names a class; else the phrase's last word
         classes = _STEMMED["person"] | _STEMMED["place"] | _STEMMED["org"] | _STEMMED["date"]
-        cut = next((j for j, w in enumerate(head) if stem(w) in classes), None)
+        # "present day" / "modern day" written apart is an adjective ("what present day county"), not the noun asked
+        cut = next((j for j, w in enumerate(head) if stem(w) in classes
+                    and not (w == "day" and j and head[j - 1] in ("present", "modern"))), None)
+        # a class word before another is its modifier: "party official", "central bank chief" ask for a person
+        while (cut is not None and cut + 1 < len(head) and stem(head[cut + 1]) in classes
+               and head[cut + 1] not in _ALSO_VERBS):  # "What road heads west?" asks for a road
+            cut += 1
         if cut is not None:
             head = head[: cut + 1]
         if head:

@@ -470,18 +470,27 @@ _AFTER_TIME = re.compile(rf"(?:,|{_GAP}on|{_GAP})?{_GAP}(?:(?:{'|'.join(_WEEKDAY
 _AFTER_WEEKDAY = re.compile(rf"{_GAP}(?:morning|afternoon|evening|night)\b|")
 
 
+_PART_OF_YEAR = re.compile(rf"\b(?:first|second|third|fourth|final|last|1st|2nd|3rd|4th)[ \t-]+(?:quarter|half)"
+                           rf"{_GAP}of{_GAP}\Z|\bfiscal{_GAP}\Z", _I)
+
+
 def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
     """A date cut short made whole, forward only: a month gets its day and year ("March 3, 1987") or
     relative year ("October last year"), a month and day their year, a weekday its part of the day
-    ("Tuesday morning"), a clock time the day it is on ("1600 GMT on May 9"). Anything else is
-    returned unchanged.
+    ("Tuesday morning"), a clock time the day it is on ("1600 GMT on May 9"); and backward, a year its
+    quarter or half ("third quarter of 1986", "fiscal 1987"). Anything else is returned unchanged.
 
     >>> t = "The mill shut in October last year. Talks began on March 3, 1987 and ended on Tuesday night."
     >>> [t[slice(*complete_date(t, t.find(w), t.find(w) + len(w)))] for w in ("October", "March 3", "Tuesday")]
     ['October last year', 'March 3, 1987', 'Tuesday night']
+    >>> t = "The record was set in the third quarter of 1986."
+    >>> t[slice(*complete_date(t, t.find("1986"), t.find("1986") + 4))]
+    'third quarter of 1986'
     """
     start, end = _clamp(text, start, end)
     span = text[start:end]
+    if _YEAR.search(span) and (p := _PART_OF_YEAR.search(text, max(0, start - 40), start)):  # "third quarter of 1986"
+        start = p.start()
     if _MONTH_END.search(span):
         tail = _AFTER_MONTH
     elif _MONTH_DAY_END.search(span):
@@ -512,10 +521,14 @@ def _only_number(span: str) -> bool:
     return bool(_NUMBER_RE.search(span)) and not rest.strip(" .-")
 
 
+# a vague amount of something ("several months", "a few weeks"); a bare "several" answers no "how many"
+_VAGUE_AMOUNT = re.compile(r"\b(?:several|few|many|numerous|scores\s+of|a\s+number\s+of|a\s+couple\s+of)\s+[^\W\d_]", _I)
+
+
 def fits_kind(kind: str, span: str) -> bool:
     """Whether the span looks like the kind of answer asked for (kinds of ``qa.question``).
 
-    - number: a digit or a number word ("seven", "dozens");
+    - number: a digit, a number word ("seven", "dozens") or a vague amount of something ("several months");
     - date: a digit, a month, a weekday, or a time word ("yesterday", "last week", "winter");
     - person, place, org, entity: a word starting with an uppercase letter or a digit, and more than a figure;
     - phrase, reason, or any other kind: anything.
@@ -524,7 +537,7 @@ def fits_kind(kind: str, span: str) -> bool:
     (True, False, True)
     """
     if kind == "number":
-        return bool(_NUMBER_RE.search(span))
+        return bool(_NUMBER_RE.search(span) or _VAGUE_AMOUNT.search(span))
     if kind == "date":
         return bool(_DATE_RE.search(span) or _CALENDAR_RE.search(span))
     if kind in ("person", "place", "org", "entity"):
@@ -671,6 +684,46 @@ def has_unit(span: str, unit: str) -> bool:
     if unit == "money":
         return got.split(" per ")[0] in _MONEY_KEYS
     return got == unit or got.startswith(unit + " ")
+
+
+_ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_ASKED_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", _I)
+# "how many" followed by a word that does not name what is counted
+_COUNT_WORDS = frozenset("more less fewer of did does do was were is are will would has have had can could".split())
+
+
+def contradicts(question: str, kind: str, span: str) -> bool:
+    """Whether ``span`` cannot answer ``question`` (of answer ``kind``) by its form alone: a number or date
+    question answered without a figure or a date ("How many advisers ...?" -> "senior"); a figure in
+    another unit than the one the question names ("How many acres ...?" -> "60 pct"; a figure with no unit
+    word is left alone: "8.5" for "how many miles"); a rate for a total ("What total value ...?" -> "52 dlrs
+    a share").
+
+    >>> contradicts("How many acres were planted?", "number", "about 60 pct")
+    True
+    >>> contradicts("How many acres were planted?", "number", "about 60,000")
+    False
+    >>> contradicts("What is the total value of the deal?", "number", "12 dlrs a share")
+    True
+    >>> contradicts("How many countries took part?", "number", "eight days")
+    True
+    >>> contradicts("How many days did the talks last?", "number", "eight days")
+    False
+    >>> contradicts("How much money did the fund raise?", "number", "30 mln dlrs")
+    False
+    """
+    if kind in ("number", "date") and not fits_kind(kind, span):
+        return True
+    got = unit_of(span) if has_figure(span) else ""
+    if kind == "number" and got and not has_unit(span, asked_unit(question)):
+        return True
+    # "how many countries ...": things counted, not a span of time, money or a percentage ("eight days")
+    counted = _ASKED_MANY.search(question)  # ("how much money/oil" asks an amount, not a count)
+    if kind == "number" and got and counted and counted.group(1).lower() not in _ASKABLE_UNITS | _COUNT_WORDS:
+        noun = _unit_key(counted.group(1))
+        if noun not in _TIME_UNITS and got.split(" per ")[0] in _TIME_UNITS | _MONEY_KEYS | {"percent"}:
+            return True
+    return " per " in got and bool(_ASKS_TOTAL.search(question))
 
 
 def same_quantity_kind(a: str, b: str) -> bool:

@@ -343,3 +343,29 @@ def test_same_word_and_near_coverage():
     assert near_coverage(words, text, text.index("2 pct"), text.index("2 pct") + 5, lambda w: 1.0) == 1.0
     assert near_coverage(words, text, text.index("4 pct"), text.index("4 pct") + 5, lambda w: 1.0) == 0.0
     assert near_coverage([], text, 0, 6, lambda w: 1.0) == 0.0
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which party official resigned on Monday?", "person"),          # a class word before another modifies it
+    ("Which central bank chief spoke first?", "person"),
+    ("Which city council voted for the plan?", "org"),
+    ("What road heads west to the port?", "place"),                 # "heads" is the verb
+    ("What present day county is the village in?", "place"),       # "present day" is an adjective
+    ("Which group attacked the town?", "org"),                      # the verb ends the head phrase's class words
+    ("Which year saw the most strikes?", "date"),
+])
+def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
+    assert analyse(question).kind == kind
+
+
+def test_a_figure_that_cannot_answer_by_its_form_is_declined(tmp_path):
+    """A how-many question whose only figures count something else (a span of days for a count of
+    nations) is declined, not answered with the wrong figure; asked for the days, the same text answers."""
+    (tmp_path / "talks.txt").write_text(
+        "Coffee talks end in deadlock\n\nTalks between coffee exporting and importing nations ended in "
+        "deadlock after eight days of meetings in Velmora, delegates said on Sunday. Prices fell sharply.",
+        encoding="utf-8")
+    bot = qa.QA(corpus=tmp_path, index_dir=tmp_path / "index", show_progress=False)
+    assert bot.ask("How many nations took part in the coffee talks in Velmora?").abstained
+    ans = bot.ask("How many days did the coffee talks in Velmora last?")
+    assert "eight days" in ans.text

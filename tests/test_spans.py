@@ -9,6 +9,7 @@ from qa.spans import (
     complete_date,
     complete_number,
     complete_reason,
+    contradicts,
     fits_kind,
     has_unit,
     holds_role,
@@ -237,6 +238,9 @@ def test_squad_normalize_folds_case_punctuation_articles_and_line_breaks():
     ("entity", "320", False),
     ("phrase", "to cut costs", True),
     ("reason", "because prices fell", True),
+    ("number", "several months", True),
+    ("number", "a few weeks", True),
+    ("number", "several", False),
 ])
 def test_fits_kind(kind, span, fits):
     assert fits_kind(kind, span) is fits
@@ -294,6 +298,10 @@ def test_rules_keep_offsets_inside_the_text_and_move_one_way():
     ("Output fell in June 1986 and rose after.", "June", "June 1986"),
     ("Troops entered the town on Tuesday morning.", "Tuesday", "Tuesday morning"),
     ("The plant will close in\nApril 1988, the company said.", "April", "April 1988"),
+    ("Volume peaked in the third quarter of 1986, it said.", "1986", "third quarter of 1986"),
+    ("Sales rose in the second-half of\n1987.", "1987", "second-half of\n1987"),
+    ("Profit will grow in fiscal 1988.", "1988", "fiscal 1988"),
+    ("The bridge opened in 1986.", "1986", "1986"),
 ])
 def test_complete_date_adds_day_year_or_part_of_day(text, part, want):
     i = text.index(part)
@@ -645,3 +653,24 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     from qa.spans import widen_org
 
     assert _apply(widen_org, text, part) == want
+
+
+@pytest.mark.parametrize("question, kind, span, contra", [
+    ("How many advisers travelled with the minister?", "number", "senior", True),      # no figure
+    ("When was the minister suspended?", "date", "when we were told of it", True),      # no date
+    ("How many acres were planted?", "number", "About 60 pct", True),                  # another unit
+    ("How many acres were planted?", "number", "about 60,000", False),                 # no unit word: fine
+    ("What price did the fund pay?", "number", "400,000 tonnes", True),
+    ("How many nations took part in the talks?", "number", "eight days", True),        # a time for a count
+    ("How many nations took part in the talks?", "number", "12 dlrs", True),
+    ("How many nations took part in the talks?", "number", "43", False),
+    ("How many days did the talks last?", "number", "eight days", False),
+    ("How many barrels a day were lost?", "number", "300,000 barrels per day", False),
+    ("How much money did the fund raise?", "number", "30 mln dlrs", False),
+    ("What is the total value of the merger?", "number", "52 dlrs a share", True),     # a rate for a total
+    ("What is the value of the merger?", "number", "52 dlrs a share", False),
+    ("For how long had the bank cooperated?", "number", "several months", False),
+    ("Who chairs the board?", "person", "Ana Ruiz", False),
+])
+def test_contradicts(question, kind, span, contra):
+    assert contradicts(question, kind, span) is contra
