@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .datatypes import Answer, Citation, Document, Passage
-from .question import DATE, ENTITY, NUMBER, ORG, PERSON, REASON, Question
+from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PLACE, REASON, Question
 from .spans import (
     asked_unit,
     asks_several,
@@ -54,6 +54,7 @@ from .spans import (
     widen_name,
     widen_numbered_name,
     widen_org,
+    widen_to_noun,
 )
 from .text import STOPWORDS, bare_word, collapse_whitespace, content_words, sentence_spans, squad_normalize, stem, terms
 
@@ -507,7 +508,7 @@ class ReaderAnswerer:
         # (ranking the persons titled as the holder asked for first lost 2 of 52 SQuAD tune role questions)
         ranked = sorted(out, key=lambda c: (off_kind(c), (c.source, c.start, c.end) in other_holder, -rank(c)))
         if question.kind == NUMBER:  # one figure, not the clause that runs on to the next (ranked whole: the
-            ranked = [_one_figure(c, docs[c.source].text) for c in ranked]  # words after it are its context)
+            ranked = [_one_figure(c, docs[c.source].text, unit) for c in ranked]  # words after it are its context)
         return _dedupe(ranked)
 
     def _coverage(self, q_terms: list[str], text: str, a: int, b: int) -> float:
@@ -529,6 +530,8 @@ class ReaderAnswerer:
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
+        if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "House Armed Services" + "Committee"
+            a, b = widen_to_noun(text, a, b, frozenset(question.focus))
         if question.kind in (ORG, ENTITY):  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
             a, b = widen_org(text, a, b)
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
@@ -581,8 +584,8 @@ def headline_end(doc: Document) -> int:
     return len(t) if t and doc.text.startswith(t) and doc.text[len(t) : len(t) + 2].strip(" \t") == "\n\n" else 0
 
 
-def _one_figure(c: Candidate, text: str) -> Candidate:
-    a, b = one_figure(text, c.start, c.end)
+def _one_figure(c: Candidate, text: str, unit: str = "") -> Candidate:
+    a, b = one_figure(text, c.start, c.end, unit)
     return c if (a, b) == (c.start, c.end) else replace(c, start=a, end=b, text=collapse_whitespace(text[a:b]))
 
 

@@ -153,19 +153,29 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     return a, b
 
 
-def one_figure(text: str, start: int, end: int) -> tuple[int, int]:
+def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, int]:
     """A figure span cut before a comma or semicolon after which another figure follows: the answer to
     "how many" is one figure, not the clause that goes on to the next ("12, including two medics, and
-    wounded 23" -> "12"). Digit groups ("1,200") and spans with one figure are left whole.
+    wounded 23" -> "12"). Digit groups ("1,200") and spans with one figure are left whole. Given the
+    ``unit`` the question names (an ``asked_unit`` key), the figure kept is the first one in that unit
+    ("rose to 11,004, up 5.3 pct" -> "5.3 pct" for "by what percentage").
 
     >>> t = "The strike killed 12, including two medics, and wounded 23."
     >>> a, b = one_figure(t, 18, 58); t[a:b]
     '12'
+    >>> t = "Failures rose to 11,004, an increase of 5.3 pct, it said."
+    >>> a, b = one_figure(t, 17, 47, "percent"); t[a:b]
+    '5.3 pct'
     """
     span = text[start:end]
     for m in re.finditer(r"[,;](?=\s)", span):
         head, rest = span[: m.start()], span[m.end() :]
         if _NUMBER_RE.search(head) and _NUMBER_RE.search(rest):
+            if unit and not has_unit(head, unit):
+                for f in _FIGURE.finditer(text, start + m.end(), end):
+                    a, b = complete_number(text, f.start(), f.end())
+                    if b <= end and has_unit(text[a:b], unit):
+                        return a, b
             return start, start + len(head.rstrip())
     return start, end
 
@@ -696,8 +706,8 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     """Whether ``span`` cannot answer ``question`` (of answer ``kind``) by its form alone: a number or date
     question answered without a figure or a date ("How many advisers ...?" -> "senior"); a figure in
     another unit than the one the question names ("How many acres ...?" -> "60 pct"; a figure with no unit
-    word is left alone: "8.5" for "how many miles"); a rate for a total ("What total value ...?" -> "52 dlrs
-    a share").
+    word is left alone: "8.5" for "how many miles"); a rate or a percentage for a total ("What total value
+    ...?" -> "52 dlrs a share", "What were the total liabilities?" -> "10.8 pct").
 
     >>> contradicts("How many acres were planted?", "number", "about 60 pct")
     True
@@ -711,6 +721,8 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     False
     >>> contradicts("How much money did the fund raise?", "number", "30 mln dlrs")
     False
+    >>> contradicts("What were the total liabilities?", "number", "10.8 pct")
+    True
     """
     if kind in ("number", "date") and not fits_kind(kind, span):
         return True
@@ -723,7 +735,9 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         noun = _unit_key(counted.group(1))
         if noun not in _TIME_UNITS and got.split(" per ")[0] in _TIME_UNITS | _MONEY_KEYS | {"percent"}:
             return True
-    return " per " in got and bool(_ASKS_TOTAL.search(question))
+    # a total is no rate and no percentage ("What were the total liabilities?" -> "10.8 pct"), unless a part is asked
+    total = bool(_ASKS_TOTAL.search(question)) and asked_unit(question) not in ("percent", "portion")
+    return total and (" per " in got or got == "percent")
 
 
 def same_quantity_kind(a: str, b: str) -> bool:
@@ -773,6 +787,24 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     m = _OF_NAME.match(text, end)
     return (start, m.end()) if m else (start, end)
+
+
+_NEXT_NAME_WORD = re.compile(rf"{_GAP}([A-Z][\w’'\-]*)")
+
+
+def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tuple[int, int]:
+    """A name cut before the noun the question asks for made whole ("House Armed Services" ->
+    "House Armed Services Committee" for "Which committee ...?"): the capitalized word right after the
+    span is taken when its stem is one of ``nouns`` (the question's focus words, stemmed).
+
+    >>> t = "The House Armed Services Committee voted on Tuesday."
+    >>> a, b = widen_to_noun(t, 4, 24, frozenset({"committe"})); t[a:b]
+    'House Armed Services Committee'
+    """
+    m = _NEXT_NAME_WORD.match(text, end)
+    if m and text[start:end][-1:].isalnum() and stem(bare_word(m.group(1))) in nouns:
+        return start, m.end()
+    return start, end
 
 
 # --- lists ----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from qa.spans import (
     unit_of,
     widen_name,
     widen_numbered_name,
+    widen_to_noun,
 )
 from qa.text import collapse_whitespace, squad_normalize
 
@@ -668,9 +669,34 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("How many barrels a day were lost?", "number", "300,000 barrels per day", False),
     ("How much money did the fund raise?", "number", "30 mln dlrs", False),
     ("What is the total value of the merger?", "number", "52 dlrs a share", True),     # a rate for a total
+    ("What were the total liabilities?", "number", "10.8 pct", True),                 # a percentage for a total
+    ("What percentage of total sales came from abroad?", "number", "12 pct", False),
     ("What is the value of the merger?", "number", "52 dlrs a share", False),
     ("For how long had the bank cooperated?", "number", "several months", False),
     ("Who chairs the board?", "person", "Ana Ruiz", False),
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
+
+
+@pytest.mark.parametrize("text, part, unit, want", [
+    ("Failures rose to 11,004, an increase of 5.3 pct, it said.", "11,004, an increase of 5.3 pct", "percent", "5.3 pct"),
+    ("Failures rose to 11,004, an increase of 5.3 pct, it said.", "11,004, an increase of 5.3 pct", "", "11,004"),
+    ("Sales were 12 mln dlrs, up 4 pct.", "12 mln dlrs, up 4 pct", "money", "12 mln dlrs"),
+])
+def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
+    i = text.index(part)
+    a, b = one_figure(text, i, i + len(part), unit)
+    assert text[a:b] == want
+
+
+@pytest.mark.parametrize("text, part, nouns, want", [
+    ("The House Armed Services Committee voted.", "House Armed Services", {"committe"}, "House Armed Services Committee"),
+    ("Ships sailed up the Red River to Velmora.", "Red", {"river"}, "Red River"),
+    ("The House Armed Services Committee voted.", "House Armed Services", {"bank"}, "House Armed Services"),
+    ("Aid went to Ostria. Bank officials said so.", "Ostria", {"bank"}, "Ostria"),   # not across a sentence end
+])
+def test_widen_to_noun_takes_the_noun_the_question_asks_for(text, part, nouns, want):
+    i = text.index(part)
+    a, b = widen_to_noun(text, i, i + len(part), frozenset(nouns))
+    assert text[a:b] == want
