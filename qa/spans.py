@@ -76,6 +76,10 @@ _JOINED_UNIT = re.compile(rf"(?<=\d){_HYPHEN_UNIT.pattern}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
 _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
                         rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
+# an exchange rate's other currency: "140 yen to the dollar"
+_TO_THE_CURRENCY = re.compile(rf"{_GAP}to{_GAP}the{_GAP}(?:dollar|pound|yen|mark|franc|euro|lira|peso|rouble|ruble|"
+                              rf"rupee|crown|krona|guilder|sterling)\b", _I)
+_PERCENT_IN = re.compile(_PERCENT, _I)
 _CURRENCY_END = re.compile(rf"\b(?:{'|'.join(_CURRENCY_WORDS)})\Z", _I)
 _NEXT_NATIONALITY = re.compile(rf"{_GAP}{_NATIONALITY}(?![\w.])(?!{_GAP}[A-Z])")
 _PREV_SIGN = re.compile(rf"(?<![\w$]){_SIGN}[ \t]?\Z|(?<!\w){_CODE}[ \t]\Z")
@@ -106,6 +110,9 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
     >>> a, b = complete_number(t, 21, 23); t[a:b]
     'about 30 mln\\ndlrs'
+    >>> t = "The yen rose to about 140 to the dollar in April."
+    >>> a, b = complete_number(t, 22, 25); t[a:b]
+    'about 140 to the dollar'
     >>> t = "a 2.6 billion dlr\\nCanadian (1.9 billion U.S.) bid"
     >>> a, b = complete_number(t, 2, 5); t[a:b]
     '2.6 billion dlr\\nCanadian'
@@ -145,6 +152,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
         b = m.end()  # the currency's country after it: "2.6 billion dlr Canadian", not "dlrs Canadian Norland Mills"
     if (grown or _ENDS_UNIT.search(text, a, b)) and (m := _NEXT_RATE.match(text, b)):
         b = m.end()  # "35 dlr per share" also when the span already held "35 dlr"
+    elif not _PERCENT_IN.search(text, a, b) and (m := _TO_THE_CURRENCY.match(text, b)):
+        b = m.end()  # an exchange rate: "140 to the dollar", "1.80 marks to the dollar"
     if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (
             m := _PREV_QUALIFIER.search(text, max(0, a - 40), a)):
         a = m.start()
@@ -644,7 +653,8 @@ _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer
 _SUM_NOUNS = (rf"{_MONEY_NOUNS}|penalty|penalties|fines|deficit|deficits|judgment|judgement|loan|loans|package|charge|"
               r"facility|credit|debt|debts|bid|offer|award|settlement|damages|subsidy|subsidies|flows")
 _ASKED_MONEY = re.compile(
-    rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|\bhow\s+much\s+(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
+    rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|"
+    rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
     rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
@@ -697,14 +707,17 @@ def has_unit(span: str, unit: str) -> bool:
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_ASKS_NAME = re.compile(r"\b(?:names?|named)\b", _I)
+_HOW_MUCH = re.compile(r"\bhow\s+much\b", _I)
 _ASKED_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", _I)
 # "how many" followed by a word that does not name what is counted
 _COUNT_WORDS = frozenset("more less fewer of did does do was were is are will would has have had can could".split())
 
 
 def contradicts(question: str, kind: str, span: str) -> bool:
-    """Whether ``span`` cannot answer ``question`` (of answer ``kind``) by its form alone: a number or date
-    question answered without a figure or a date ("How many advisers ...?" -> "senior"); a figure in
+    """Whether ``span`` cannot answer ``question`` (of answer ``kind``) by its form alone: a number question
+    (not "how much") answered without a figure ("How many advisers ...?" -> "senior"); a person's name
+    asked for and no name given ("What is the name of the official ...?" -> "an official said"); a figure in
     another unit than the one the question names ("How many acres ...?" -> "60 pct"; a figure with no unit
     word is left alone: "8.5" for "how many miles"); a rate or a percentage for a total ("What total value
     ...?" -> "52 dlrs a share", "What were the total liabilities?" -> "10.8 pct").
@@ -723,15 +736,22 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     False
     >>> contradicts("What were the total liabilities?", "number", "10.8 pct")
     True
+    >>> contradicts("What is the name of the official who resigned?", "person", "a senior official")
+    True
     """
-    if kind in ("number", "date") and not fits_kind(kind, span):
+    # a count needs a figure; "how much" is also answered in words ("large areas", "no damage"), and "when"
+    # by an event ("during the war": 18 of 278 SQuAD tune when-questions' golds hold no date)
+    if kind == "number" and not _HOW_MUCH.search(question) and not fits_kind(kind, span) and not _PORTION.search(span):
+        return True
+    if kind == "person" and _ASKS_NAME.search(question) and not fits_kind(kind, span):  # a name is capitalized
         return True
     got = unit_of(span) if has_figure(span) else ""
     if kind == "number" and got and not has_unit(span, asked_unit(question)):
         return True
     # "how many countries ...": things counted, not a span of time, money or a percentage ("eight days")
     counted = _ASKED_MANY.search(question)  # ("how much money/oil" asks an amount, not a count)
-    if kind == "number" and got and counted and counted.group(1).lower() not in _ASKABLE_UNITS | _COUNT_WORDS:
+    if (kind == "number" and got and counted and counted.group(1).lower() not in _ASKABLE_UNITS | _COUNT_WORDS
+            and not re.fullmatch(_MAGNITUDE, counted.group(1), _I)):  # "how many hundred years"
         noun = _unit_key(counted.group(1))
         if noun not in _TIME_UNITS and got.split(" per ")[0] in _TIME_UNITS | _MONEY_KEYS | {"percent"}:
             return True
