@@ -530,6 +530,8 @@ class ReaderAnswerer:
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
+        if _AGO.search(question.text) and (m := _AGO_AFTER.match(text, b)):  # "how long ago": "a year" + "ago"
+            b = m.end()
         if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "House Armed Services" + "Committee"
             a, b = widen_to_noun(text, a, b, frozenset(question.focus))
         if question.kind in (ORG, ENTITY):  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
@@ -545,6 +547,10 @@ class ReaderAnswerer:
         ranked = self.candidates(question, windows, docs)
         return assemble(question, ranked, docs, passages, threshold=self.threshold,
                         max_alternatives=self.max_alternatives)
+
+
+_AGO = re.compile(r"\bago\b", re.I)
+_AGO_AFTER = re.compile(r"[ \t]*\n?[ \t]*ago\b", re.I)
 
 
 def _sentence_of(text: str, offset: int) -> tuple[int, int]:

@@ -162,10 +162,15 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     return a, b
 
 
+# where a figure's clause runs on to another figure: a comma or semicolon, or a comparison ("17 pct from 16,768",
+# "a loss of 115.6 mln dlrs on revenues of 2.5 billion"; 1 of 551 SQuAD tune number golds holds one)
+_FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|versus|vs\.?)(?=\s)", _I)
+
+
 def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, int]:
-    """A figure span cut before a comma or semicolon after which another figure follows: the answer to
-    "how many" is one figure, not the clause that goes on to the next ("12, including two medics, and
-    wounded 23" -> "12"). Digit groups ("1,200") and spans with one figure are left whole. Given the
+    """A figure span cut before a comma, semicolon or comparison ("from", "on", "against", "compared with")
+    after which another figure follows: the answer to "how many" is one figure, not the clause that goes on
+    to the next ("12, including two medics, and wounded 23" -> "12"; "17 pct from 16,768" -> "17 pct"). Digit groups ("1,200") and spans with one figure are left whole. Given the
     ``unit`` the question names (an ``asked_unit`` key), the figure kept is the first one in that unit
     ("rose to 11,004, up 5.3 pct" -> "5.3 pct" for "by what percentage").
 
@@ -177,7 +182,7 @@ def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, in
     '5.3 pct'
     """
     span = text[start:end]
-    for m in re.finditer(r"[,;](?=\s)", span):
+    for m in _FIGURE_BREAK.finditer(span):
         head, rest = span[: m.start()], span[m.end() :]
         if _NUMBER_RE.search(head) and _NUMBER_RE.search(rest):
             if unit and not has_unit(head, unit):
@@ -541,13 +546,15 @@ def _only_number(span: str) -> bool:
 
 
 # a vague amount of something ("several months", "a few weeks"); a bare "several" answers no "how many"
-_VAGUE_AMOUNT = re.compile(r"\b(?:several|few|many|numerous|scores\s+of|a\s+number\s+of|a\s+couple\s+of)\s+[^\W\d_]", _I)
+_VAGUE_AMOUNT = re.compile(r"\b(?:several|few|many|numerous|scores\s+of|a\s+number\s+of|a\s+couple\s+of)\s+[^\W\d_]|"
+                           r"\b(?:a|an)\s+(?:year|month|week|day|hour|minute|decade|century|fortnight)\b", _I)  # "a year ago"
 
 
 def fits_kind(kind: str, span: str) -> bool:
     """Whether the span looks like the kind of answer asked for (kinds of ``qa.question``).
 
-    - number: a digit, a number word ("seven", "dozens") or a vague amount of something ("several months");
+    - number: a digit, a number word ("seven", "dozens"), a vague amount of something ("several months") or
+      one span of time ("a year ago");
     - date: a digit, a month, a weekday, or a time word ("yesterday", "last week", "winter");
     - person, place, org, entity: a word starting with an uppercase letter or a digit, and more than a figure;
     - phrase, reason, or any other kind: anything.

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 import qa
-from qa.answering import Calibration, Candidate, assemble, coverage, same_answer, select_windows
+from qa.answering import Calibration, Candidate, ReaderAnswerer, assemble, coverage, same_answer, select_windows
 from qa.conversation import normalize_history, resolve
 from qa.datatypes import Document
 from qa.evaluation import evaluate, is_correct, load_questions
@@ -369,3 +369,11 @@ def test_a_figure_that_cannot_answer_by_its_form_is_declined(tmp_path):
     assert bot.ask("How many nations took part in the coffee talks in Velmora?").abstained
     ans = bot.ask("How many days did the coffee talks in Velmora last?")
     assert "eight days" in ans.text
+
+
+def test_how_long_ago_keeps_ago():
+    text = "The plan was unveiled a year ago, officials in Velmora said."
+    q = analyse("How long ago was the Velmora plan unveiled?")
+    i = text.index("a year")
+    a, b = ReaderAnswerer.complete(q, text, i, i + len("a year"))
+    assert text[a:b] == "a year ago"

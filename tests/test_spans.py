@@ -689,6 +689,10 @@ def test_contradicts(question, kind, span, contra):
     ("Failures rose to 11,004, an increase of 5.3 pct, it said.", "11,004, an increase of 5.3 pct", "percent", "5.3 pct"),
     ("Failures rose to 11,004, an increase of 5.3 pct, it said.", "11,004, an increase of 5.3 pct", "", "11,004"),
     ("Sales were 12 mln dlrs, up 4 pct.", "12 mln dlrs, up 4 pct", "money", "12 mln dlrs"),
+    ("It lost 115.6 mln dlrs on revenues of 2.5 billion dlrs.", "115.6 mln dlrs on revenues of 2.5 billion", "",
+     "115.6 mln dlrs"),
+    ("Volume rose 17 pct from 16,768,145.", "17 pct from 16,768,145", "percent", "17 pct"),
+    ("Output rose 5 pct on Tuesday.", "5 pct on Tuesday", "", "5 pct on Tuesday"),   # no figure after "on"
 ])
 def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
     i = text.index(part)
