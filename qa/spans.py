@@ -908,6 +908,9 @@ _REASON_END = re.compile(r";|\s[-–—]\s|,\s+(?:[\w.]+\s+){0,3}?(?:said|say|sa
                          r",\s+(?:[A-Z]|(?:which|who|and|but|while|although|though|so|e\.g\.|i\.e\.)\b)")
 
 
+_NEXT_PURPOSE = re.compile(r"[ \t]*\n?[ \t]*(?:in\s+order\s+)?to\s+(?!the\b|a\b|an\b|be\b|\d)[a-z]+\b")
+
+
 def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
     """A span inside a reason clause ("because ...", "due to ...", "resulted from ...", "caused by ...",
     "blamed on ...") grown to the whole clause after the connective: the reason, not a fragment of it
@@ -928,6 +931,12 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
             cause = m
     if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
         cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
+    if cause is None and len(text[start:end].split()) > 1 and (m := _NEXT_PURPOSE.match(text, end)) and m.end() < hi:
+        stop = re.compile(r"[,;:()]|\s[-–—]\s").search(text, m.end(), hi)  # a purpose: "an attempt by the
+        b = stop.start() if stop else hi  # Democrats" + "to secure a tax increase", to the next comma
+        while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
+            b -= 1
+        return start, max(b, end)
     if cause is None or _REASON_END.search(text, cause.end(), start):
         return start, end  # no reason clause, or the span lies after the end of it
     stop = _REASON_END.search(text, max(end, cause.end()), hi)

@@ -544,6 +544,11 @@ def test_complete_number_keeps_a_negated_qualifier(text, part, want):
     # not in a reason clause, or after it: as it is
     ("The mill closed after a strike, because of which prices rose.", "a strike", "a strike"),
     ("Output fell because of a strike, Velmora said, and exports rose.", "exports rose", "exports rose"),
+    # a purpose after the span: the infinitive clause, to the next comma
+    ("He called the summit an attempt by the Democrats to secure a tax increase, he said.",
+     "attempt by the Democrats", "attempt by the Democrats to secure a tax increase"),
+    ("The rat population was insufficient to account for it, sceptics say.", "insufficient", "insufficient"),
+    ("Talks were moved to Velmora, a city in Ostria.", "Talks were", "Talks were"),     # "to" + a place
 ])
 def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
     i = text.index(part)
