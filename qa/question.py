@@ -43,6 +43,7 @@ _NUMBER_Q = re.compile(
     r"\bwhat ((is|was|were|are|will be) the [a-z-]+ )?(price|profit|profits|revenue|revenues|sales|earnings|"
     rf"fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}){AMOUNT_END}"
 )
+_FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|\b(?:at|to)\s+what\s+(?:\w+\s+)?level\b")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
@@ -184,6 +185,8 @@ def analyse(text: str) -> Question:
     ('number', 'entity')
     >>> analyse("What present day county is the town in?").kind
     'place'
+    >>> analyse("By what margin did the bill pass?").kind, analyse("At what level was output set?").kind
+    ('number', 'number')
     >>> analyse("Which party official resigned?").kind, analyse("Which city council voted?").kind
     ('person', 'org')
     """
@@ -197,7 +200,9 @@ def analyse(text: str) -> Question:
     focus: list[str] = []
     plural = False
     m = _NUMBER_Q.match(tail)
-    if m:
+    if not m and _FIGURE_Q.search(low):  # "by what margin", "what figure", "at what level": a figure
+        kind = NUMBER
+    elif m:
         kind = NUMBER
         rest = tail[m.end() :].split()
         attr = m.group(3)  # "what is the population of"

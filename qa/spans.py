@@ -88,6 +88,9 @@ _FRACTION = re.compile(r"\d+/\d+\b")
 _WHOLE_BEFORE = re.compile(r"(?<![\d.,/])\d+-\Z")
 _FRACTION_AFTER = re.compile(r"-\d+/\d+\b")
 _COMPARATIVE = re.compile(r"(?:more|less|fewer)\s+than\b", _I)
+# "the next three years"; not "last", "following", "first": SQuAD tune golds leave them out ("380 years")
+_PREV_PERIOD = re.compile(rf"(?<![\w-])(?:the{_GAP})?(?:next|past|coming){_GAP}\Z", _I)
+_ENDS_TIME_UNIT = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)\Z", _I)
 _PREV_NEGATION = re.compile(rf"(?<![\w-])(?:no|not){_GAP}\Z", _I)
 _PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
 
@@ -110,6 +113,9 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
     >>> a, b = complete_number(t, 21, 23); t[a:b]
     'about 30 mln\\ndlrs'
+    >>> t = "Controls go over the next three years."
+    >>> a, b = complete_number(t, t.index("three"), t.index(" years")); t[a:b]
+    'the next three years'
     >>> t = "The yen rose to about 140 to the dollar in April."
     >>> a, b = complete_number(t, 22, 25); t[a:b]
     'about 140 to the dollar'
@@ -159,6 +165,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
         a = m.start()
     elif qualifiers and _COMPARATIVE.match(text, a) and (m := _PREV_NEGATION.search(text, max(0, a - 8), a)):
         a = m.start()  # "more than 60 cents" of "no more than 60 cents" says the opposite
+    if (m := _PREV_PERIOD.search(text, max(0, a - 20), a)) and _ENDS_TIME_UNIT.search(text, a, b):
+        a = m.start()  # a span of time says which one: "the next three years", "the past two weeks"
     return a, b
 
 
@@ -822,7 +830,8 @@ _NEXT_NAME_WORD = re.compile(rf"{_GAP}([A-Z][\w’'\-]*)")
 def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tuple[int, int]:
     """A name cut before the noun the question asks for made whole ("House Armed Services" ->
     "House Armed Services Committee" for "Which committee ...?"): the capitalized word right after the
-    span is taken when its stem is one of ``nouns`` (the question's focus words, stemmed).
+    span is taken when its stem is one of ``nouns`` (the question's focus words, stemmed; a lowercase one
+    may be the question's verb: "What paved the way ...?" -> "Marburg Colloquy paved", tried and dropped).
 
     >>> t = "The House Armed Services Committee voted on Tuesday."
     >>> a, b = widen_to_noun(t, 4, 24, frozenset({"committe"})); t[a:b]

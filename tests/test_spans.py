@@ -58,6 +58,9 @@ def _apply(fn, text: str, part: str, nth: int = 0, **kw) -> str:
     ("Floods covered some 300 square miles of farmland.", "300", "some 300 square miles"),
     ("At least 12 people died in the storm.", "12", "At least 12 people"),
     ("The field pumps 1.2 mln bpd.", "1.2", "1.2 mln bpd"),
+    ("The yen rose to 140 to the dollar.", "140", "140 to the dollar"),             # an exchange rate
+    ("Controls end over the next three years.", "three", "the next three years"),  # which span of time
+    ("Rome held it for the following 380 years.", "380", "380 years"),            # not "following"
 ])
 def test_complete_number_adds_magnitude_unit_rate_sign_and_qualifier(text, part, want):
     assert _apply(complete_number, text, part) == want
