@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .spans import AMOUNT_END, RATE_NOUNS
+from .spans import AMOUNT_END, ASKED_IN_CURRENCY, RATE_NOUNS
 from .text import STOPWORDS, stem, terms
 
 NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
@@ -40,7 +40,7 @@ _NUMBER_Q = re.compile(
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
     r"population|distance|age)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
-    r"\bwhat ((is|was|were|are|will be) the [a-z-]+ )?(price|profit|profits|revenue|revenues|sales|earnings|"
+    r"\bwhat ((is|was|were|are|will be) the (?:[a-z-]+ )?)?(price|profit|profits|revenue|revenues|sales|earnings|"
     rf"fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}){AMOUNT_END}"
 )
 _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|\b(?:at|to)\s+what\s+(?:\w+\s+)?level\b")
@@ -187,6 +187,8 @@ def analyse(text: str) -> Question:
     'place'
     >>> analyse("By what margin did the bill pass?").kind, analyse("At what level was output set?").kind
     ('number', 'number')
+    >>> analyse("What was the unemployment rate in May?").kind, analyse("What was the price of gold?").kind
+    ('number', 'number')
     >>> analyse("Which party official resigned?").kind, analyse("Which city council voted?").kind
     ('person', 'org')
     """
@@ -200,7 +202,8 @@ def analyse(text: str) -> Question:
     focus: list[str] = []
     plural = False
     m = _NUMBER_Q.match(tail)
-    if not m and _FIGURE_Q.search(low):  # "by what margin", "what figure", "at what level": a figure
+    if not m and (_FIGURE_Q.search(low) or ASKED_IN_CURRENCY.search(text)):  # "by what margin", "what figure",
+        # "at what level", "in Hong Kong dollars": a figure
         kind = NUMBER
     elif m:
         kind = NUMBER
@@ -232,7 +235,7 @@ def analyse(text: str) -> Question:
         # the head noun is the first word that names a class; else the phrase's last word
         classes = _STEMMED["person"] | _STEMMED["place"] | _STEMMED["org"] | _STEMMED["date"]
         # "present day" / "modern day" written apart is an adjective ("what present day county"), not the noun asked
-        cut = next((j for j, w in enumerate(head) if stem(w) in classes
+        cut = next((j for j, w in enumerate(head) if stem(w) in classes and not w.endswith(("'s", "’s"))  # a possessor
                     and not (w == "day" and j and head[j - 1] in ("present", "modern"))), None)
         # a class word before another is its modifier: "party official", "central bank chief" ask for a person
         while (cut is not None and cut + 1 < len(head) and stem(head[cut + 1]) in classes

@@ -44,7 +44,7 @@ seconds""".split()
 # a currency may be named by its country: "50 mln U.S. dlrs", "3 bln Canadian dollars"
 _NATIONALITY = (r"(?:U\.S\.|US|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore|Swiss|French|Belgian|"
                 r"Deutsche|Danish|Swedish|Norwegian|Mexican)")
-_RATE_WORDS = ("barrel share tonne ton ounce pound kilo kg litre liter gallon bushel head person capita year "
+_RATE_WORDS = ("barrel share tonne ton ounce pound lb kilo kg litre liter gallon bushel head person capita year "
                "month week day hour unit").split()
 _SIGN = r"(?:[A-Z]{0,3}\$|U\.S\.\s?\$|£|€|¥|₹)"
 _CODE = r"(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|DM|Rs\.?|Stg)"
@@ -478,7 +478,9 @@ _MONTHS = ("January February March April May June July August September October 
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat".split()
 _TIME_WORDS = ("today tonight yesterday tomorrow morning afternoon evening night weekend spring summer autumn fall "
                "winter decade decades century centuries").split()
-_CALENDAR_RE = re.compile(rf"\b(?:{'|'.join(w2 for w in _MONTHS + _WEEKDAYS for w2 in (w, w.upper()))})\b")
+# wire copy writes some months in lowercase ("since last october"); "may" and "march" are words as well
+_LOWER_MONTHS = "january february april june july august september october november december".split()
+_CALENDAR_RE = re.compile(rf"\b(?:{'|'.join([w2 for w in _MONTHS + _WEEKDAYS for w2 in (w, w.upper())] + _LOWER_MONTHS)})\b")
 _DATE_RE = re.compile(
     rf"\d|\b(?:{'|'.join(_TIME_WORDS)})\b|"
     r"\b(?:last|next|this|previous|coming|same)\s+(?:week|weekend|month|quarter|year)\b|"
@@ -673,6 +675,9 @@ _ASKED_MONEY = re.compile(
     rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
+# "What is the par value, in Hong Kong dollars, ...": a question that names the currency of its answer
+ASKED_IN_CURRENCY = re.compile(r"\bin\s+(?:[A-Z][\w.]*\s+){0,2}(?:dollars|dlrs|yen|pounds|sterling|marks|francs|"
+                               r"lire|pesos|crowns|rupees|euros|cents)\b", _I)
 _MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
 # a part of a whole: "how much of X does Y own", "what share of ..." is answered in percent or a fraction
 _ASKED_PORTION = re.compile(r"\bhow\s+much\s+of\b|\bwhat\s+(?:share|proportion|fraction|portion)\s+of\b", _I)
@@ -697,7 +702,7 @@ def asked_unit(question: str) -> str:
     m = _ASKED_COUNT.search(question)
     if m and m.group(1).lower() in _ASKABLE_UNITS:
         return _unit_key(m.group(1))
-    if _ASKED_MONEY.search(question):
+    if _ASKED_MONEY.search(question) or ASKED_IN_CURRENCY.search(question):
         return "money"
     if _ASKED_PORTION.search(question):
         return "portion"
@@ -718,12 +723,18 @@ def has_unit(span: str, unit: str) -> bool:
         return bool(_PORTION.search(span)) or bool(got) and got.split(" per ")[0] not in _TIME_UNITS
     if unit == "money":
         return got.split(" per ")[0] in _MONEY_KEYS
+    if unit == "percent" and got == "percentage point":  # a change of a rate ("fell 0.3 percentage points")
+        return True
     return got == unit or got.startswith(unit + " ")
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
 _ASKS_NAME = re.compile(r"\b(?:names?|named)\b", _I)
 _HOW_MUCH = re.compile(r"\bhow\s+much\b", _I)
+_PERCENTAGE_POINTS = re.compile(r"\bpercentage\s+points?\b", _I)
+_ASKS_LEVEL = re.compile(r"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\b[^?]*\brates?\b", _I)
+_ASKS_CHANGE = re.compile(r"\bby\s+how\s+much\b|\b(?:change|rise|rose|fall|fell|drop|increase|decrease|gain|"
+                          r"decline|declined|risen|fallen)\b", _I)
 _ASKED_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", _I)
 # "how many" followed by a word that does not name what is counted
 _COUNT_WORDS = frozenset("more less fewer of did does do was were is are will would has have had can could".split())
@@ -753,6 +764,8 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     True
     >>> contradicts("What is the name of the official who resigned?", "person", "a senior official")
     True
+    >>> contradicts("What was the jobless rate in May?", "number", "0.3 percentage points")
+    True
     """
     # a count needs a figure; "how much" is also answered in words ("large areas", "no damage"), and "when"
     # by an event ("during the war": 18 of 278 SQuAD tune when-questions' golds hold no date)
@@ -770,6 +783,9 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         noun = _unit_key(counted.group(1))
         if noun not in _TIME_UNITS and got.split(" per ")[0] in _TIME_UNITS | _MONEY_KEYS | {"percent"}:
             return True
+    # a rate asked for, a change of it given ("What was the jobless rate?" -> "0.03 percentage points")
+    if _PERCENTAGE_POINTS.search(span) and _ASKS_LEVEL.search(question) and not _ASKS_CHANGE.search(question):
+        return True
     # a total is no rate and no percentage ("What were the total liabilities?" -> "10.8 pct"), unless a part is asked
     total = bool(_ASKS_TOTAL.search(question)) and asked_unit(question) not in ("percent", "portion")
     return total and (" per " in got or got == "percent")

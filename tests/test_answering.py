@@ -353,6 +353,9 @@ def test_same_word_and_near_coverage():
     ("What present day county is the village in?", "place"),       # "present day" is an adjective
     ("Which group attacked the town?", "org"),                      # the verb ends the head phrase's class words
     ("Which year saw the most strikes?", "date"),
+    ("What was the unemployment rate in May?", "number"),
+    ("What is the par value, in Hong Kong dollars, of the shares?", "number"),   # names its currency
+    ("What is the name of the council's new plan?", "entity"),                   # a possessor is no head noun
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind

@@ -59,6 +59,7 @@ def _apply(fn, text: str, part: str, nth: int = 0, **kw) -> str:
     ("At least 12 people died in the storm.", "12", "At least 12 people"),
     ("The field pumps 1.2 mln bpd.", "1.2", "1.2 mln bpd"),
     ("The yen rose to 140 to the dollar.", "140", "140 to the dollar"),             # an exchange rate
+    ("The price was lowered to 1.10 dlr per lb.", "1.10", "1.10 dlr per lb"),
     ("Controls end over the next three years.", "three", "the next three years"),  # which span of time
     ("Rome held it for the following 380 years.", "380", "380 years"),            # not "following"
 ])
@@ -245,6 +246,8 @@ def test_squad_normalize_folds_case_punctuation_articles_and_line_breaks():
     ("number", "several months", True),
     ("number", "a few weeks", True),
     ("number", "several", False),
+    ("date", "last october", True),          # wire copy's lowercase month
+    ("date", "they may go", False),          # "may" is a word too
 ])
 def test_fits_kind(kind, span, fits):
     assert fits_kind(kind, span) is fits
@@ -685,6 +688,8 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("What is the value of the merger?", "number", "52 dlrs a share", False),
     ("For how long had the bank cooperated?", "number", "several months", False),
     ("Who chairs the board?", "person", "Ana Ruiz", False),
+    ("What was the jobless rate in May?", "number", "0.3 percentage points", True),      # a change for a level
+    ("By how much did the jobless rate fall?", "number", "0.3 percentage points", False),
     ("What is the name of the official who resigned?", "person", "a senior official said", True),
     ("What is the name of the official who resigned?", "person", "Ana Ruiz", False),
     ("Who is to blame for the losses?", "person", "individual traders", False),   # "who" alone: no name asked
