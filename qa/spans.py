@@ -745,27 +745,14 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     (not "how much") answered without a figure ("How many advisers ...?" -> "senior"); a person's name
     asked for and no name given ("What is the name of the official ...?" -> "an official said"); a figure in
     another unit than the one the question names ("How many acres ...?" -> "60 pct"; a figure with no unit
-    word is left alone: "8.5" for "how many miles"); a rate or a percentage for a total ("What total value
-    ...?" -> "52 dlrs a share", "What were the total liabilities?" -> "10.8 pct").
+    word is left alone: "8.5" for "how many miles"); a change for the level of a rate ("What was the jobless
+    rate?" -> "0.3 percentage points"); a rate or a percentage for a total ("What total value ...?" -> "52
+    dlrs a share", "What were the total liabilities?" -> "10.8 pct"). More cases in tests/test_spans.py.
 
     >>> contradicts("How many acres were planted?", "number", "about 60 pct")
     True
     >>> contradicts("How many acres were planted?", "number", "about 60,000")
     False
-    >>> contradicts("What is the total value of the deal?", "number", "12 dlrs a share")
-    True
-    >>> contradicts("How many countries took part?", "number", "eight days")
-    True
-    >>> contradicts("How many days did the talks last?", "number", "eight days")
-    False
-    >>> contradicts("How much money did the fund raise?", "number", "30 mln dlrs")
-    False
-    >>> contradicts("What were the total liabilities?", "number", "10.8 pct")
-    True
-    >>> contradicts("What is the name of the official who resigned?", "person", "a senior official")
-    True
-    >>> contradicts("What was the jobless rate in May?", "number", "0.3 percentage points")
-    True
     """
     # a count needs a figure; "how much" is also answered in words ("large areas", "no damage"), and "when"
     # by an event ("during the war": 18 of 278 SQuAD tune when-questions' golds hold no date)
