@@ -689,6 +689,8 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("For how long had the bank cooperated?", "number", "several months", False),
     ("Who chairs the board?", "person", "Ana Ruiz", False),
     ("What was the jobless rate in May?", "number", "0.3 percentage points", True),      # a change for a level
+    ("Which company holds half of the shares?", "org", "323,000", True),                 # a figure for a name
+    ("Which company holds half of the shares?", "org", "3M Co", False),
     ("By how much did the jobless rate fall?", "number", "0.3 percentage points", False),
     ("What is the name of the official who resigned?", "person", "a senior official said", True),
     ("What is the name of the official who resigned?", "person", "Ana Ruiz", False),
