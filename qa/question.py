@@ -38,7 +38,7 @@ _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|bi
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
-    r"population|distance|age)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
+    r"population|distance|age|level|value)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
     r"\bwhat ((is|was|were|are|will be) the (?:[a-z-]+ )?)?(price|profit|profits|revenue|revenues|sales|earnings|"
     rf"fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}){AMOUNT_END}"
@@ -188,6 +188,8 @@ def analyse(text: str) -> Question:
     >>> analyse("By what margin did the bill pass?").kind, analyse("At what level was output set?").kind
     ('number', 'number')
     >>> analyse("What was the unemployment rate in May?").kind, analyse("What was the price of gold?").kind
+    ('number', 'number')
+    >>> analyse("What was the level of the key rate?").kind, analyse("What was the value of exports?").kind
     ('number', 'number')
     >>> analyse("Which party official resigned?").kind, analyse("Which city council voted?").kind
     ('person', 'org')

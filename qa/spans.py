@@ -832,6 +832,11 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
 _NEXT_NAME_WORD = re.compile(rf"{_GAP}([A-Z][\w’'\-]*)")
 
 
+_NEXT_WORD_ANY = re.compile(rf"{_GAP}([^\W\d_][\w’'\-]*)")
+# nouns that ask for a role, whose answer is that noun with its modifier ("an advisory role", "a senior post")
+ROLE_NOUNS = frozenset("role post job position title rank office capacity".split())
+
+
 def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tuple[int, int]:
     """A name cut before the noun the question asks for made whole ("House Armed Services" ->
     "House Armed Services Committee" for "Which committee ...?"): the capitalized word right after the
@@ -841,9 +846,16 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tup
     >>> t = "The House Armed Services Committee voted on Tuesday."
     >>> a, b = widen_to_noun(t, 4, 24, frozenset({"committe"})); t[a:b]
     'House Armed Services Committee'
+    >>> t = "It would have an advisory role only."
+    >>> a, b = widen_to_noun(t, t.index("advisory"), t.index(" role"), frozenset({"rol"})); t[a:b]
+    'advisory role'
     """
     m = _NEXT_NAME_WORD.match(text, end)
     if m and text[start:end][-1:].isalnum() and stem(bare_word(m.group(1))) in nouns:
+        return start, m.end()
+    # a role asked for ("What role ...?"): "advisory" + "role", whatever its case
+    m = _NEXT_WORD_ANY.match(text, end)
+    if m and text[start:end][-1:].isalnum() and (w := bare_word(m.group(1)).lower()) in ROLE_NOUNS and stem(w) in nouns:
         return start, m.end()
     return start, end
 
@@ -922,6 +934,8 @@ _REASON_END = re.compile(r";|\s[-–—]\s|,\s+(?:[\w.]+\s+){0,3}?(?:said|say|sa
                          r",\s+(?:[A-Z]|(?:which|who|and|but|while|although|though|so|e\.g\.|i\.e\.)\b)")
 
 
+_PREV_PURPOSE = re.compile(r"(?<![\w-])(?:in\s+order\s+)?to[ \t]*\n?[ \t]*\Z")
+_CLAUSE_STOP = re.compile(r"[,;:()]|\s[-–—]\s")
 _NEXT_PURPOSE = re.compile(r"[ \t]*\n?[ \t]*(?:in\s+order\s+)?to\s+(?!the\b|a\b|an\b|be\b|\d)[a-z]+\b")
 
 
@@ -945,8 +959,14 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
             cause = m
     if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
         cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
+    if cause is None and text[start:start + 1].islower() and (m := _PREV_PURPOSE.search(text, max(lo, start - 20), start)):
+        stop = _CLAUSE_STOP.search(text, end, hi)  # inside a purpose: "to" + "circumvent a cap" + "on payments"
+        b = stop.start() if stop else hi
+        while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
+            b -= 1
+        return m.start(), max(b, end)
     if cause is None and len(text[start:end].split()) > 1 and (m := _NEXT_PURPOSE.match(text, end)) and m.end() < hi:
-        stop = re.compile(r"[,;:()]|\s[-–—]\s").search(text, m.end(), hi)  # a purpose: "an attempt by the
+        stop = _CLAUSE_STOP.search(text, m.end(), hi)  # a purpose: "an attempt by the
         b = stop.start() if stop else hi  # Democrats" + "to secure a tax increase", to the next comma
         while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
             b -= 1

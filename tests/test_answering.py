@@ -354,6 +354,7 @@ def test_same_word_and_near_coverage():
     ("Which group attacked the town?", "org"),                      # the verb ends the head phrase's class words
     ("Which year saw the most strikes?", "date"),
     ("What was the unemployment rate in May?", "number"),
+    ("What was the value of exports in 1986?", "number"),
     ("What is the par value, in Hong Kong dollars, of the shares?", "number"),   # names its currency
     ("What is the name of the council's new plan?", "entity"),                   # a possessor is no head noun
 ])

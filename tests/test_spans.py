@@ -555,6 +555,9 @@ def test_complete_number_keeps_a_negated_qualifier(text, part, want):
      "attempt by the Democrats", "attempt by the Democrats to secure a tax increase"),
     ("The rat population was insufficient to account for it, sceptics say.", "insufficient", "insufficient"),
     ("Talks were moved to Velmora, a city in Ostria.", "Talks were", "Talks were"),     # "to" + a place
+    # inside a purpose: the infinitive with its "to", to the next comma
+    ("Farmers split their farms to circumvent a cap on payments, the study said.", "circumvent a cap",
+     "to circumvent a cap on payments"),
 ])
 def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
     i = text.index(part)
