@@ -478,7 +478,7 @@ class ReaderAnswerer:
         titled = {(c.source, c.start, c.end): _titled(c, docs, role) for c in out} if role else {}
         other_holder = {k for k, v in titled.items() if v < 0}
         # a figure that is not the amount of money or the percentage asked for, or that cannot answer by its
-        # form (no figure for "how many", "60 pct" for "how many acres", a rate for a total), is not the answer
+        # form (no figure for "how many", "45 pct" for "how many acres", a rate for a total), is not the answer
         misfit = {(c.source, c.start, c.end) for c in out if (unit in STRICT_UNITS and not c.features["fits"])
                   or contradicts(question.text, question.kind, c.text)}
         if calibrate:
@@ -523,7 +523,7 @@ class ReaderAnswerer:
         a, b = trim_span(text, start, end)
         if has_figure(text[a:b]) or question.kind == NUMBER:  # digits or words: "about two" -> "about two pct"
             a, b = complete_number(text, a, b)
-        if question.kind not in (NUMBER, DATE):  # "51" of "Article 51" for "Which article ..."
+        if question.kind not in (NUMBER, DATE):  # "12" of "Article 12" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
         # a surname alone, or a name cut at an initial ("Ana B"): the whole name
         if question.kind == PERSON and (len(text[a:b].split()) == 1 or re.search(r"\s[A-Z]\.?\Z", text[a:b])):
@@ -532,7 +532,7 @@ class ReaderAnswerer:
             a, b = complete_date(text, a, b)
         if _AGO.search(question.text) and (m := _AGO_AFTER.match(text, b)):  # "how long ago": "a year" + "ago"
             b = m.end()
-        if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "House Armed Services" + "Committee"
+        if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "Velmora Harbour Works" + "Committee"
             a, b = widen_to_noun(text, a, b, frozenset(question.focus))
         if question.kind in (ORG, ENTITY):  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
             a, b = widen_org(text, a, b)

@@ -205,7 +205,7 @@ def analyse(text: str) -> Question:
     plural = False
     m = _NUMBER_Q.match(tail)
     if not m and (_FIGURE_Q.search(low) or ASKED_IN_CURRENCY.search(text)):  # "by what margin", "what figure",
-        # "at what level", "in Hong Kong dollars": a figure
+        # "at what level", "in Ostrian crowns": a figure
         kind = NUMBER
     elif m:
         kind = NUMBER

@@ -1,7 +1,7 @@
 """Hand rules that repair an answer span given as character offsets into an article's text.
 
 A reader trained on SQuAD (Wikipedia) often returns incomplete spans on news: a bare number without
-its unit ("30" of "30 mln dlrs"), a surname without the rest of the name, stray punctuation at an edge ("(Reuters"),
+its unit ("35" of "35 mln dlrs"), a surname without the rest of the name, stray punctuation at an edge ("(Reuters"),
 or a span that crosses a hard line break of wire copy. Each rule is a pure function named after the
 class of cases it handles; it returns new ``(start, end)`` offsets inside the text, or the input
 offsets unchanged when it does not apply.
@@ -76,7 +76,7 @@ _JOINED_UNIT = re.compile(rf"(?<=\d){_HYPHEN_UNIT.pattern}", _I)
 # "a share", "per day"; not "a year earlier", which dates the figure
 _NEXT_RATE = re.compile(rf"{_GAP}(?:a|an|per|each){_GAP}(?:{'|'.join(_RATE_WORDS)})\b"
                         rf"(?!{_GAP}(?:earlier|ago|before|after|later|previously)\b)", _I)
-# an exchange rate's other currency: "140 yen to the dollar"
+# an exchange rate's other currency: "155 yen to the dollar"
 _TO_THE_CURRENCY = re.compile(rf"{_GAP}to{_GAP}the{_GAP}(?:dollar|pound|yen|mark|franc|euro|lira|peso|rouble|ruble|"
                               rf"rupee|crown|krona|guilder|sterling)\b", _I)
 _PERCENT_IN = re.compile(_PERCENT, _I)
@@ -88,7 +88,7 @@ _FRACTION = re.compile(r"\d+/\d+\b")
 _WHOLE_BEFORE = re.compile(r"(?<![\d.,/])\d+-\Z")
 _FRACTION_AFTER = re.compile(r"-\d+/\d+\b")
 _COMPARATIVE = re.compile(r"(?:more|less|fewer)\s+than\b", _I)
-# "the next three years"; not "last", "following", "first": SQuAD tune golds leave them out ("380 years")
+# "the next four years"; not "last", "following", "first": SQuAD tune golds leave them out ("380 years")
 _PREV_PERIOD = re.compile(rf"(?<![\w-])(?:the{_GAP})?(?:next|past|coming){_GAP}\Z", _I)
 _ENDS_TIME_UNIT = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)\Z", _I)
 _PREV_NEGATION = re.compile(rf"(?<![\w-])(?:no|not){_GAP}\Z", _I)
@@ -110,15 +110,15 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     are crossed, blank lines and sentence ends never; a span with no number does not grow on the right,
     and one that already names its unit grows only by a rate ("35 dlr" -> "35 dlr per share").
 
-    >>> t = "Profit rose to about 30 mln\\ndlrs from 25 mln dlrs."
+    >>> t = "Profit rose to about 35 mln\\ndlrs from 25 mln dlrs."
     >>> a, b = complete_number(t, 21, 23); t[a:b]
-    'about 30 mln\\ndlrs'
-    >>> t = "Controls go over the next three years."
-    >>> a, b = complete_number(t, t.index("three"), t.index(" years")); t[a:b]
-    'the next three years'
-    >>> t = "The yen rose to about 140 to the dollar in April."
+    'about 35 mln\\ndlrs'
+    >>> t = "Controls go over the next four years."
+    >>> a, b = complete_number(t, t.index("four"), t.index(" years")); t[a:b]
+    'the next four years'
+    >>> t = "The yen rose to about 155 to the dollar in April."
     >>> a, b = complete_number(t, 22, 25); t[a:b]
-    'about 140 to the dollar'
+    'about 155 to the dollar'
     >>> t = "a 2.6 billion dlr\\nCanadian (1.9 billion U.S.) bid"
     >>> a, b = complete_number(t, 2, 5); t[a:b]
     '2.6 billion dlr\\nCanadian'
@@ -159,35 +159,35 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     if (grown or _ENDS_UNIT.search(text, a, b)) and (m := _NEXT_RATE.match(text, b)):
         b = m.end()  # "35 dlr per share" also when the span already held "35 dlr"
     elif not _PERCENT_IN.search(text, a, b) and (m := _TO_THE_CURRENCY.match(text, b)):
-        b = m.end()  # an exchange rate: "140 to the dollar", "1.80 marks to the dollar"
+        b = m.end()  # an exchange rate: "155 to the dollar", "1.65 marks to the dollar"
     if qualifiers and (_STARTS_NUMBER.match(text, a) or re.match(_SIGN, text[a:b])) and (
             m := _PREV_QUALIFIER.search(text, max(0, a - 40), a)):
         a = m.start()
     elif qualifiers and _COMPARATIVE.match(text, a) and (m := _PREV_NEGATION.search(text, max(0, a - 8), a)):
-        a = m.start()  # "more than 60 cents" of "no more than 60 cents" says the opposite
+        a = m.start()  # "more than 35 cents" of "no more than 35 cents" says the opposite
     if (m := _PREV_PERIOD.search(text, max(0, a - 20), a)) and _ENDS_TIME_UNIT.search(text, a, b):
-        a = m.start()  # a span of time says which one: "the next three years", "the past two weeks"
+        a = m.start()  # a span of time says which one: "the next four years", "the past two weeks"
     return a, b
 
 
-# where a figure's clause runs on to another figure: a comma or semicolon, or a comparison ("17 pct from 16,768",
-# "a loss of 115.6 mln dlrs on revenues of 2.5 billion"; 1 of 551 SQuAD tune number golds holds one)
+# where a figure's clause runs on to another figure: a comma or semicolon, or a comparison ("14 pct from 12,310",
+# "a loss of 84.2 mln dlrs on revenues of 1.9 billion"; 1 of 551 SQuAD tune number golds holds one)
 _FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|versus|vs\.?)(?=\s)", _I)
 
 
 def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, int]:
     """A figure span cut before a comma, semicolon or comparison ("from", "on", "against", "compared with")
     after which another figure follows: the answer to "how many" is one figure, not the clause that goes on
-    to the next ("12, including two medics, and wounded 23" -> "12"; "17 pct from 16,768" -> "17 pct"). Digit groups ("1,200") and spans with one figure are left whole. Given the
+    to the next ("12, including two medics, and wounded 23" -> "12"; "14 pct from 12,310" -> "14 pct"). Digit groups ("1,200") and spans with one figure are left whole. Given the
     ``unit`` the question names (an ``asked_unit`` key), the figure kept is the first one in that unit
-    ("rose to 11,004, up 5.3 pct" -> "5.3 pct" for "by what percentage").
+    ("rose to 9,312, up 4.6 pct" -> "4.6 pct" for "by what percentage").
 
     >>> t = "The strike killed 12, including two medics, and wounded 23."
     >>> a, b = one_figure(t, 18, 58); t[a:b]
     '12'
-    >>> t = "Failures rose to 11,004, an increase of 5.3 pct, it said."
-    >>> a, b = one_figure(t, 17, 47, "percent"); t[a:b]
-    '5.3 pct'
+    >>> t = "Failures rose to 9,312, an increase of 4.6 pct, it said."
+    >>> a, b = one_figure(t, t.index("9,312"), t.index(", it said"), "percent"); t[a:b]
+    '4.6 pct'
     """
     span = text[start:end]
     for m in _FIGURE_BREAK.finditer(span):
@@ -305,12 +305,12 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)\Z")
 
 def widen_numbered_name(text: str, start: int, end: int, asked: frozenset[str]) -> tuple[int, int]:
     """A bare number that is part of a name takes the name's word when the question names that word:
-    "51" of "Article 51" for "Which article ...", "17" of "Apollo 17" for "Which Apollo mission ...",
+    "12" of "Article 12" for "Which article ...", "17" of "Apollo 17" for "Which Apollo mission ...",
     "46th" of "46th Brigade" for "Which brigade ...". ``asked``: the question's stemmed terms.
 
-    >>> t = "The letter cites Article 51 of the charter; the 46th Brigade held the pass."
+    >>> t = "The letter cites Article 12 of the charter; the 46th Brigade held the pass."
     >>> a, b = widen_numbered_name(t, 25, 27, frozenset({"articl"})); t[a:b]
-    'Article 51'
+    'Article 12'
     >>> a, b = widen_numbered_name(t, 48, 52, frozenset({"brigad"})); t[a:b]
     '46th Brigade'
     >>> widen_numbered_name(t, 25, 27, frozenset({"letter"}))  # "letter" is not the word beside it
@@ -478,7 +478,7 @@ _MONTHS = ("January February March April May June July August September October 
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat".split()
 _TIME_WORDS = ("today tonight yesterday tomorrow morning afternoon evening night weekend spring summer autumn fall "
                "winter decade decades century centuries").split()
-# wire copy writes some months in lowercase ("since last october"); "may" and "march" are words as well
+# wire copy writes some months in lowercase ("since last november"); "may" and "march" are words as well
 _LOWER_MONTHS = "january february april june july august september october november december".split()
 _CALENDAR_RE = re.compile(rf"\b(?:{'|'.join([w2 for w in _MONTHS + _WEEKDAYS for w2 in (w, w.upper())] + _LOWER_MONTHS)})\b")
 _DATE_RE = re.compile(
@@ -512,18 +512,18 @@ def complete_date(text: str, start: int, end: int) -> tuple[int, int]:
     """A date cut short made whole, forward only: a month gets its day and year ("March 3, 1987") or
     relative year ("October last year"), a month and day their year, a weekday its part of the day
     ("Tuesday morning"), a clock time the day it is on ("1600 GMT on May 9"); and backward, a year its
-    quarter or half ("third quarter of 1986", "fiscal 1987"). Anything else is returned unchanged.
+    quarter or half ("second quarter of 1985", "fiscal 1988"). Anything else is returned unchanged.
 
     >>> t = "The mill shut in October last year. Talks began on March 3, 1987 and ended on Tuesday night."
     >>> [t[slice(*complete_date(t, t.find(w), t.find(w) + len(w)))] for w in ("October", "March 3", "Tuesday")]
     ['October last year', 'March 3, 1987', 'Tuesday night']
-    >>> t = "The record was set in the third quarter of 1986."
-    >>> t[slice(*complete_date(t, t.find("1986"), t.find("1986") + 4))]
-    'third quarter of 1986'
+    >>> t = "The record was set in the second quarter of 1985."
+    >>> t[slice(*complete_date(t, t.find("1985"), t.find("1985") + 4))]
+    'second quarter of 1985'
     """
     start, end = _clamp(text, start, end)
     span = text[start:end]
-    if _YEAR.search(span) and (p := _PART_OF_YEAR.search(text, max(0, start - 40), start)):  # "third quarter of 1986"
+    if _YEAR.search(span) and (p := _PART_OF_YEAR.search(text, max(0, start - 40), start)):  # "second quarter of 1985"
         start = p.start()
     if _MONTH_END.search(span):
         tail = _AFTER_MONTH
@@ -549,27 +549,27 @@ def has_figure(span: str) -> bool:
 
 
 def _only_number(span: str) -> bool:
-    """Whether every word of a span is part of a figure: "about 30 mln dlrs", "1,500"."""
+    """Whether every word of a span is part of a figure: "about 35 mln dlrs", "1,500"."""
     words = re.findall(r"[^\s,;:()\[\]\"“”]+", span)
     rest = re.sub(rf"(?<!\S)(?:{_NUMBER_PART.pattern})(?!\S)", " ", " ".join(words), flags=_I)
     return bool(_NUMBER_RE.search(span)) and not rest.strip(" .-")
 
 
-# a vague amount of something ("several months", "a few weeks"); a bare "several" answers no "how many"
+# a vague amount of something ("several weeks", "a few days"); a bare "several" answers no "how many"
 _VAGUE_AMOUNT = re.compile(r"\b(?:several|few|many|numerous|scores\s+of|a\s+number\s+of|a\s+couple\s+of)\s+[^\W\d_]|"
-                           r"\b(?:a|an)\s+(?:year|month|week|day|hour|minute|decade|century|fortnight)\b", _I)  # "a year ago"
+                           r"\b(?:a|an)\s+(?:year|month|week|day|hour|minute|decade|century|fortnight)\b", _I)  # "a decade ago"
 
 
 def fits_kind(kind: str, span: str) -> bool:
     """Whether the span looks like the kind of answer asked for (kinds of ``qa.question``).
 
-    - number: a digit, a number word ("seven", "dozens"), a vague amount of something ("several months") or
-      one span of time ("a year ago");
+    - number: a digit, a number word ("seven", "dozens"), a vague amount of something ("several weeks") or
+      one span of time ("a decade ago");
     - date: a digit, a month, a weekday, or a time word ("yesterday", "last week", "winter");
     - person, place, org, entity: a word starting with an uppercase letter or a digit, and more than a figure;
     - phrase, reason, or any other kind: anything.
 
-    >>> fits_kind("number", "seven tonnes"), fits_kind("person", "30 mln dlrs"), fits_kind("date", "last week")
+    >>> fits_kind("number", "seven tonnes"), fits_kind("person", "35 mln dlrs"), fits_kind("date", "last week")
     (True, False, True)
     """
     if kind == "number":
@@ -633,7 +633,7 @@ def unit_of(span: str) -> str:
     Currency words and signs fold together, plurals into singulars, magnitudes are ignored, and a rate
     is kept ("dollar per barrel").
 
-    >>> unit_of("US$ 30 mln"), unit_of("30 mln dlrs"), unit_of("5.5 pct"), unit_of("19.60 dlrs a barrel")
+    >>> unit_of("US$ 35 mln"), unit_of("35 mln dlrs"), unit_of("6.5 pct"), unit_of("18.40 dlrs a barrel")
     ('dollar', 'dollar', 'percent', 'dollar per barrel')
     >>> unit_of("about 1,200"), unit_of("210,000 60-kg bags"), unit_of("4,500-hectare")
     ('', 'bag', 'hectare')
@@ -675,7 +675,7 @@ _ASKED_MONEY = re.compile(
     rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
-# "What is the par value, in Hong Kong dollars, ...": a question that names the currency of its answer
+# "What is the par value, in Ostrian crowns, ...": a question that names the currency of its answer
 ASKED_IN_CURRENCY = re.compile(r"\bin\s+(?:[A-Z][\w.]*\s+){0,2}(?:dollars|dlrs|yen|pounds|sterling|marks|francs|"
                                r"lire|pesos|crowns|rupees|euros|cents)\b", _I)
 _MONEY_KEYS = frozenset(_unit_key(w) for w in _CURRENCY_WORDS) | {"dollar"}
@@ -712,7 +712,7 @@ def asked_unit(question: str) -> str:
 def has_unit(span: str, unit: str) -> bool:
     """Whether a figure ``span`` is in ``unit`` (an ``asked_unit`` key; "" accepts any span, "money" any currency).
 
-    >>> has_unit("68.9 pct", "percent"), has_unit("355", "percent"), has_unit("300,000 barrels per day", "barrel")
+    >>> has_unit("71.3 pct", "percent"), has_unit("355", "percent"), has_unit("250,000 barrels per day", "barrel")
     (True, False, True)
     """
     if not unit:
@@ -742,14 +742,14 @@ _COUNT_WORDS = frozenset("more less fewer of did does do was were is are will wo
 
 def contradicts(question: str, kind: str, span: str) -> bool:
     """Whether ``span`` cannot answer ``question`` (of answer ``kind``) by its form alone: a number question
-    (not "how much") answered without a figure ("How many advisers ...?" -> "senior"); a person's name
+    (not "how much") answered without a figure ("How many aides ...?" -> "junior"); a person's name
     asked for and no name given ("What is the name of the official ...?" -> "an official said"); a figure in
-    another unit than the one the question names ("How many acres ...?" -> "60 pct"; a figure with no unit
+    another unit than the one the question names ("How many acres ...?" -> "45 pct"; a figure with no unit
     word is left alone: "8.5" for "how many miles"); a change for the level of a rate ("What was the jobless
-    rate?" -> "0.3 percentage points"); a rate or a percentage for a total ("What total value ...?" -> "52
-    dlrs a share", "What were the total liabilities?" -> "10.8 pct"). More cases in tests/test_spans.py.
+    rate?" -> "0.3 percentage points"); a rate or a percentage for a total ("What total value ...?" -> "47
+    dlrs a share", "What were the total liabilities?" -> "7.2 pct"). More cases in tests/test_spans.py.
 
-    >>> contradicts("How many acres were planted?", "number", "about 60 pct")
+    >>> contradicts("How many acres were planted?", "number", "about 45 pct")
     True
     >>> contradicts("How many acres were planted?", "number", "about 60,000")
     False
@@ -765,17 +765,17 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     got = unit_of(span) if has_figure(span) else ""
     if kind == "number" and got and not has_unit(span, asked_unit(question)):
         return True
-    # "how many countries ...": things counted, not a span of time, money or a percentage ("eight days")
+    # "how many countries ...": things counted, not a span of time, money or a percentage ("nine days")
     counted = _ASKED_MANY.search(question)  # ("how much money/oil" asks an amount, not a count)
     if (kind == "number" and got and counted and counted.group(1).lower() not in _ASKABLE_UNITS | _COUNT_WORDS
             and not re.fullmatch(_MAGNITUDE, counted.group(1), _I)):  # "how many hundred years"
         noun = _unit_key(counted.group(1))
         if noun not in _TIME_UNITS and got.split(" per ")[0] in _TIME_UNITS | _MONEY_KEYS | {"percent"}:
             return True
-    # a rate asked for, a change of it given ("What was the jobless rate?" -> "0.03 percentage points")
+    # a rate asked for, a change of it given ("What was the jobless rate?" -> "0.2 percentage points")
     if _PERCENTAGE_POINTS.search(span) and _ASKS_LEVEL.search(question) and not _ASKS_CHANGE.search(question):
         return True
-    # a total is no rate and no percentage ("What were the total liabilities?" -> "10.8 pct"), unless a part is asked
+    # a total is no rate and no percentage ("What were the total liabilities?" -> "7.2 pct"), unless a part is asked
     total = bool(_ASKS_TOTAL.search(question)) and asked_unit(question) not in ("percent", "portion")
     return total and (" per " in got or got == "percent")
 
@@ -783,7 +783,7 @@ def contradicts(question: str, kind: str, span: str) -> bool:
 def same_quantity_kind(a: str, b: str) -> bool:
     """Do two figures count the same thing: both have a number and the same unit (or both none).
 
-    >>> same_quantity_kind("30 mln dlrs", "$25 million"), same_quantity_kind("30 mln dlrs", "12 pct")
+    >>> same_quantity_kind("35 mln dlrs", "$25 million"), same_quantity_kind("35 mln dlrs", "12 pct")
     (True, False)
     """
     return bool(_NUMBER_RE.search(a) and _NUMBER_RE.search(b)) and unit_of(a) == unit_of(b)
@@ -833,27 +833,27 @@ _NEXT_NAME_WORD = re.compile(rf"{_GAP}([A-Z][\w’'\-]*)")
 
 
 _NEXT_WORD_ANY = re.compile(rf"{_GAP}([^\W\d_][\w’'\-]*)")
-# nouns that ask for a role, whose answer is that noun with its modifier ("an advisory role", "a senior post")
+# nouns that ask for a role, whose answer is that noun with its modifier ("a consultative role", "a senior post")
 ROLE_NOUNS = frozenset("role post job position title rank office capacity".split())
 
 
 def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tuple[int, int]:
-    """A name cut before the noun the question asks for made whole ("House Armed Services" ->
-    "House Armed Services Committee" for "Which committee ...?"): the capitalized word right after the
+    """A name cut before the noun the question asks for made whole ("Velmora Harbour Works" ->
+    "Velmora Harbour Works Committee" for "Which committee ...?"): the capitalized word right after the
     span is taken when its stem is one of ``nouns`` (the question's focus words, stemmed; a lowercase one
     may be the question's verb: "What paved the way ...?" -> "Marburg Colloquy paved", tried and dropped).
 
-    >>> t = "The House Armed Services Committee voted on Tuesday."
-    >>> a, b = widen_to_noun(t, 4, 24, frozenset({"committe"})); t[a:b]
-    'House Armed Services Committee'
-    >>> t = "It would have an advisory role only."
-    >>> a, b = widen_to_noun(t, t.index("advisory"), t.index(" role"), frozenset({"rol"})); t[a:b]
-    'advisory role'
+    >>> t = "The Velmora Harbour Works Committee voted on Tuesday."
+    >>> a, b = widen_to_noun(t, 4, t.index(" Committee"), frozenset({"committe"})); t[a:b]
+    'Velmora Harbour Works Committee'
+    >>> t = "It would have a consultative role only."
+    >>> a, b = widen_to_noun(t, t.index("consultative"), t.index(" role"), frozenset({"rol"})); t[a:b]
+    'consultative role'
     """
     m = _NEXT_NAME_WORD.match(text, end)
     if m and text[start:end][-1:].isalnum() and stem(bare_word(m.group(1))) in nouns:
         return start, m.end()
-    # a role asked for ("What role ...?"): "advisory" + "role", whatever its case
+    # a role asked for ("What role ...?"): "consultative" + "role", whatever its case
     m = _NEXT_WORD_ANY.match(text, end)
     if m and text[start:end][-1:].isalnum() and (w := bare_word(m.group(1)).lower()) in ROLE_NOUNS and stem(w) in nouns:
         return start, m.end()
@@ -960,14 +960,14 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
         cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
     if cause is None and text[start:start + 1].islower() and (m := _PREV_PURPOSE.search(text, max(lo, start - 20), start)):
-        stop = _CLAUSE_STOP.search(text, end, hi)  # inside a purpose: "to" + "circumvent a cap" + "on payments"
+        stop = _CLAUSE_STOP.search(text, end, hi)  # inside a purpose: "to" + "evade a limit" + "on subsidies"
         b = stop.start() if stop else hi
         while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
             b -= 1
         return m.start(), max(b, end)
     if cause is None and len(text[start:end].split()) > 1 and (m := _NEXT_PURPOSE.match(text, end)) and m.end() < hi:
-        stop = _CLAUSE_STOP.search(text, m.end(), hi)  # a purpose: "an attempt by the
-        b = stop.start() if stop else hi  # Democrats" + "to secure a tax increase", to the next comma
+        stop = _CLAUSE_STOP.search(text, m.end(), hi)  # a purpose: "a bid by the council"
+        b = stop.start() if stop else hi  # + "to raise harbour fees", to the next comma
         while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
             b -= 1
         return start, max(b, end)

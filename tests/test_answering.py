@@ -367,12 +367,12 @@ def test_a_figure_that_cannot_answer_by_its_form_is_declined(tmp_path):
     nations) is declined, not answered with the wrong figure; asked for the days, the same text answers."""
     (tmp_path / "talks.txt").write_text(
         "Coffee talks end in deadlock\n\nTalks between coffee exporting and importing nations ended in "
-        "deadlock after eight days of meetings in Velmora, delegates said on Sunday. Prices fell sharply.",
+        "deadlock after nine days of meetings in Velmora, delegates said on Sunday. Prices fell sharply.",
         encoding="utf-8")
     bot = qa.QA(corpus=tmp_path, index_dir=tmp_path / "index", show_progress=False)
     assert bot.ask("How many nations took part in the coffee talks in Velmora?").abstained
     ans = bot.ask("How many days did the coffee talks in Velmora last?")
-    assert "eight days" in ans.text
+    assert "nine days" in ans.text
 
 
 def test_how_long_ago_keeps_ago():

@@ -58,9 +58,9 @@ def _apply(fn, text: str, part: str, nth: int = 0, **kw) -> str:
     ("Floods covered some 300 square miles of farmland.", "300", "some 300 square miles"),
     ("At least 12 people died in the storm.", "12", "At least 12 people"),
     ("The field pumps 1.2 mln bpd.", "1.2", "1.2 mln bpd"),
-    ("The yen rose to 140 to the dollar.", "140", "140 to the dollar"),             # an exchange rate
-    ("The price was lowered to 1.10 dlr per lb.", "1.10", "1.10 dlr per lb"),
-    ("Controls end over the next three years.", "three", "the next three years"),  # which span of time
+    ("The yen rose to 155 to the dollar.", "155", "155 to the dollar"),             # an exchange rate
+    ("The price was lowered to 1.35 dlr per lb.", "1.35", "1.35 dlr per lb"),
+    ("Controls end over the next four years.", "four", "the next four years"),  # which span of time
     ("Rome held it for the following 380 years.", "380", "380 years"),            # not "following"
 ])
 def test_complete_number_adds_magnitude_unit_rate_sign_and_qualifier(text, part, want):
@@ -243,10 +243,10 @@ def test_squad_normalize_folds_case_punctuation_articles_and_line_breaks():
     ("entity", "320", False),
     ("phrase", "to cut costs", True),
     ("reason", "because prices fell", True),
-    ("number", "several months", True),
+    ("number", "several weeks", True),
     ("number", "a few weeks", True),
     ("number", "several", False),
-    ("date", "last october", True),          # wire copy's lowercase month
+    ("date", "last november", True),          # wire copy's lowercase month
     ("date", "they may go", False),          # "may" is a word too
 ])
 def test_fits_kind(kind, span, fits):
@@ -305,7 +305,7 @@ def test_rules_keep_offsets_inside_the_text_and_move_one_way():
     ("Output fell in June 1986 and rose after.", "June", "June 1986"),
     ("Troops entered the town on Tuesday morning.", "Tuesday", "Tuesday morning"),
     ("The plant will close in\nApril 1988, the company said.", "April", "April 1988"),
-    ("Volume peaked in the third quarter of 1986, it said.", "1986", "third quarter of 1986"),
+    ("Volume peaked in the second quarter of 1985, it said.", "1985", "second quarter of 1985"),
     ("Sales rose in the second-half of\n1987.", "1987", "second-half of\n1987"),
     ("Profit will grow in fiscal 1988.", "1988", "fiscal 1988"),
     ("The bridge opened in 1986.", "1986", "1986"),
@@ -551,13 +551,13 @@ def test_complete_number_keeps_a_negated_qualifier(text, part, want):
     ("The mill closed after a strike, because of which prices rose.", "a strike", "a strike"),
     ("Output fell because of a strike, Velmora said, and exports rose.", "exports rose", "exports rose"),
     # a purpose after the span: the infinitive clause, to the next comma
-    ("He called the summit an attempt by the Democrats to secure a tax increase, he said.",
-     "attempt by the Democrats", "attempt by the Democrats to secure a tax increase"),
+    ("He called the talks a bid by the council to raise harbour fees, he said.",
+     "bid by the council", "bid by the council to raise harbour fees"),
     ("The rat population was insufficient to account for it, sceptics say.", "insufficient", "insufficient"),
     ("Talks were moved to Velmora, a city in Ostria.", "Talks were", "Talks were"),     # "to" + a place
     # inside a purpose: the infinitive with its "to", to the next comma
-    ("Farmers split their farms to circumvent a cap on payments, the study said.", "circumvent a cap",
-     "to circumvent a cap on payments"),
+    ("Growers split their estates to evade a limit on subsidies, the study said.", "evade a limit",
+     "to evade a limit on subsidies"),
 ])
 def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
     i = text.index(part)
@@ -671,25 +671,25 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
 
 
 @pytest.mark.parametrize("question, kind, span, contra", [
-    ("How many advisers travelled with the minister?", "number", "senior", True),      # no figure
+    ("How many aides travelled with the minister?", "number", "junior", True),      # no figure
     ("When was the minister suspended?", "date", "during the war", False),      # "when" is answered by events too
     ("How much of the effect is due to gas?", "number", "over half", False),            # a portion
     ("How much damage did the storm cause?", "number", "no damage", False),             # "how much" in words
-    ("How many acres were planted?", "number", "About 60 pct", True),                  # another unit
-    ("How many acres were planted?", "number", "about 60,000", False),                 # no unit word: fine
+    ("How many acres were planted?", "number", "About 45 pct", True),                  # another unit
+    ("How many acres were planted?", "number", "about 45,000", False),                 # no unit word: fine
     ("What price did the fund pay?", "number", "400,000 tonnes", True),
-    ("How many nations took part in the talks?", "number", "eight days", True),        # a time for a count
+    ("How many nations took part in the talks?", "number", "nine days", True),        # a time for a count
     ("How many nations took part in the talks?", "number", "12 dlrs", True),
     ("How many nations took part in the talks?", "number", "43", False),
-    ("How many days did the talks last?", "number", "eight days", False),
+    ("How many days did the talks last?", "number", "nine days", False),
     ("How many hundred years did the war last?", "number", "three hundred years", False),
     ("How many barrels a day were lost?", "number", "300,000 barrels per day", False),
-    ("How much money did the fund raise?", "number", "30 mln dlrs", False),
-    ("What is the total value of the merger?", "number", "52 dlrs a share", True),     # a rate for a total
-    ("What were the total liabilities?", "number", "10.8 pct", True),                 # a percentage for a total
+    ("How much money did the fund raise?", "number", "35 mln dlrs", False),
+    ("What is the total value of the merger?", "number", "47 dlrs a share", True),     # a rate for a total
+    ("What were the total liabilities?", "number", "7.2 pct", True),                 # a percentage for a total
     ("What percentage of total sales came from abroad?", "number", "12 pct", False),
-    ("What is the value of the merger?", "number", "52 dlrs a share", False),
-    ("For how long had the bank cooperated?", "number", "several months", False),
+    ("What is the value of the merger?", "number", "47 dlrs a share", False),
+    ("For how long had the bank cooperated?", "number", "several weeks", False),
     ("Who chairs the board?", "person", "Ana Ruiz", False),
     ("What was the jobless rate in May?", "number", "0.3 percentage points", True),      # a change for a level
     ("Which company holds half of the shares?", "org", "323,000", True),                 # a figure for a name
@@ -704,12 +704,12 @@ def test_contradicts(question, kind, span, contra):
 
 
 @pytest.mark.parametrize("text, part, unit, want", [
-    ("Failures rose to 11,004, an increase of 5.3 pct, it said.", "11,004, an increase of 5.3 pct", "percent", "5.3 pct"),
-    ("Failures rose to 11,004, an increase of 5.3 pct, it said.", "11,004, an increase of 5.3 pct", "", "11,004"),
+    ("Failures rose to 9,312, an increase of 4.6 pct, it said.", "9,312, an increase of 4.6 pct", "percent", "4.6 pct"),
+    ("Failures rose to 9,312, an increase of 4.6 pct, it said.", "9,312, an increase of 4.6 pct", "", "9,312"),
     ("Sales were 12 mln dlrs, up 4 pct.", "12 mln dlrs, up 4 pct", "money", "12 mln dlrs"),
-    ("It lost 115.6 mln dlrs on revenues of 2.5 billion dlrs.", "115.6 mln dlrs on revenues of 2.5 billion", "",
-     "115.6 mln dlrs"),
-    ("Volume rose 17 pct from 16,768,145.", "17 pct from 16,768,145", "percent", "17 pct"),
+    ("It lost 84.2 mln dlrs on revenues of 1.9 billion dlrs.", "84.2 mln dlrs on revenues of 1.9 billion", "",
+     "84.2 mln dlrs"),
+    ("Volume rose 14 pct from 12,310,552.", "14 pct from 12,310,552", "percent", "14 pct"),
     ("Output rose 5 pct on Tuesday.", "5 pct on Tuesday", "", "5 pct on Tuesday"),   # no figure after "on"
 ])
 def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
@@ -719,9 +719,9 @@ def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
 
 
 @pytest.mark.parametrize("text, part, nouns, want", [
-    ("The House Armed Services Committee voted.", "House Armed Services", {"committe"}, "House Armed Services Committee"),
+    ("The Velmora Harbour Works Committee voted.", "Velmora Harbour Works", {"committe"}, "Velmora Harbour Works Committee"),
     ("Ships sailed up the Red River to Velmora.", "Red", {"river"}, "Red River"),
-    ("The House Armed Services Committee voted.", "House Armed Services", {"bank"}, "House Armed Services"),
+    ("The Velmora Harbour Works Committee voted.", "Velmora Harbour Works", {"bank"}, "Velmora Harbour Works"),
     ("Aid went to Ostria. Bank officials said so.", "Ostria", {"bank"}, "Ostria"),   # not across a sentence end
 ])
 def test_widen_to_noun_takes_the_noun_the_question_asks_for(text, part, nouns, want):
