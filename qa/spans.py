@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Sequence
 
 from .text import STOPWORDS, bare_word, content_words, stem
@@ -178,9 +179,10 @@ _FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|ver
 def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, int]:
     """A figure span cut before a comma, semicolon or comparison ("from", "on", "against", "compared with")
     after which another figure follows: the answer to "how many" is one figure, not the clause that goes on
-    to the next ("12, including two medics, and wounded 23" -> "12"; "14 pct from 12,310" -> "14 pct"). Digit groups ("1,200") and spans with one figure are left whole. Given the
-    ``unit`` the question names (an ``asked_unit`` key), the figure kept is the first one in that unit
-    ("rose to 9,312, up 4.6 pct" -> "4.6 pct" for "by what percentage").
+    to the next ("12, including two medics, and wounded 23" -> "12"; "14 pct from 12,310" -> "14 pct").
+    Digit groups ("1,200") and spans with one figure are left whole. Given the ``unit`` the question names
+    (an ``asked_unit`` key), the figure kept is the first one in that unit ("rose to 9,312, up 4.6 pct" ->
+    "4.6 pct" for "by what percentage").
 
     >>> t = "The strike killed 12, including two medics, and wounded 23."
     >>> a, b = one_figure(t, 18, 58); t[a:b]
@@ -686,6 +688,7 @@ _PORTION = re.compile(r"\b(?:half|halves|thirds?|quarters?|fifths?|sixths?|seven
                       r"majority|minority|all|most|none|times)\b|\d+/\d+|\bone\s+in\s+\w+", _I)
 
 
+@lru_cache(maxsize=1024)  # asked once per candidate span of a question
 def asked_unit(question: str) -> str:
     """The unit a number question names for its answer, as ``unit_of`` keys it: "percent" for "what
     percentage ..." / "by how many pct ..." / "what interest rate ..."; the unit of "how many barrels ..." /
@@ -829,10 +832,7 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
     return (start, m.end()) if m else (start, end)
 
 
-_NEXT_NAME_WORD = re.compile(rf"{_GAP}([A-Z][\w’'\-]*)")
-
-
-_NEXT_WORD_ANY = re.compile(rf"{_GAP}([^\W\d_][\w’'\-]*)")
+_NEXT_LETTER_WORD = re.compile(rf"{_GAP}([^\W\d_][\w’'\-]*)")  # a word after a gap, without its punctuation
 # nouns that ask for a role, whose answer is that noun with its modifier ("a consultative role", "a senior post")
 ROLE_NOUNS = frozenset("role post job position title rank office capacity".split())
 
@@ -850,12 +850,12 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tup
     >>> a, b = widen_to_noun(t, t.index("consultative"), t.index(" role"), frozenset({"rol"})); t[a:b]
     'consultative role'
     """
-    m = _NEXT_NAME_WORD.match(text, end)
-    if m and text[start:end][-1:].isalnum() and stem(bare_word(m.group(1))) in nouns:
-        return start, m.end()
-    # a role asked for ("What role ...?"): "consultative" + "role", whatever its case
-    m = _NEXT_WORD_ANY.match(text, end)
-    if m and text[start:end][-1:].isalnum() and (w := bare_word(m.group(1)).lower()) in ROLE_NOUNS and stem(w) in nouns:
+    m = _NEXT_LETTER_WORD.match(text, end)
+    if not m or not text[start:end][-1:].isalnum():
+        return start, end
+    w = bare_word(m.group(1))  # lowercased
+    # a capitalized noun, or a role asked for in any case ("What role ...?": "consultative" + "role")
+    if stem(w) in nouns and (m.group(1)[:1].isupper() or w in ROLE_NOUNS):
         return start, m.end()
     return start, end
 
@@ -873,6 +873,7 @@ _AUX_WORDS = frozenset("""is was are were did do does has have had will would ca
 _SEVERAL_START = re.compile(r"^\s*(?:which|what)\s+", re.I)
 
 
+@lru_cache(maxsize=1024)  # asked once per candidate span of a question
 def asks_several(question: str) -> bool:
     """Whether a question asks for several things by a plural noun ("Which Norland towns ...", "What kinds
     of industries ...", "Who were the announcers ...").
@@ -960,27 +961,25 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
         cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
     if cause is None and text[start:start + 1].islower() and (m := _PREV_PURPOSE.search(text, max(lo, start - 20), start)):
-        stop = _CLAUSE_STOP.search(text, end, hi)  # inside a purpose: "to" + "evade a limit" + "on subsidies"
-        b = stop.start() if stop else hi
-        while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
-            b -= 1
-        return m.start(), max(b, end)
+        return m.start(), _clause_end(text, end, _CLAUSE_STOP, hi)  # inside a purpose: "to" + "evade a limit" + "on subsidies"
     if cause is None and len(text[start:end].split()) > 1 and (m := _NEXT_PURPOSE.match(text, end)) and m.end() < hi:
-        stop = _CLAUSE_STOP.search(text, m.end(), hi)  # a purpose: "a bid by the council"
-        b = stop.start() if stop else hi  # + "to raise harbour fees", to the next comma
-        while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
-            b -= 1
-        return start, max(b, end)
+        return start, _clause_end(text, end, _CLAUSE_STOP, hi, m.end())  # "a bid by the council" + "to raise harbour fees"
     if cause is None or _REASON_END.search(text, cause.end(), start):
         return start, end  # no reason clause, or the span lies after the end of it
-    stop = _REASON_END.search(text, max(end, cause.end()), hi)
-    b = stop.start() if stop else hi
-    while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
-        b -= 1
     a = cause.end()
     while a < start and text[a].isspace():
         a += 1
-    return a, max(b, end)
+    return a, _clause_end(text, end, _REASON_END, hi, max(end, cause.end()))
+
+
+def _clause_end(text: str, end: int, stop: re.Pattern, hi: int, frm: int | None = None) -> int:
+    """Where the clause holding ``text[..end]`` ends: before the first ``stop`` from ``frm`` (default ``end``)
+    up to ``hi``, trailing spaces and punctuation left out, never before ``end``."""
+    m = stop.search(text, end if frm is None else frm, hi)
+    b = m.start() if m else hi
+    while b > end and text[b - 1] in " \t\r\n.,;:\"”’)":
+        b -= 1
+    return max(b, end)
 
 
 # --- who holds a role -----------------------------------------------------------------------------
