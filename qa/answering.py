@@ -534,8 +534,9 @@ class ReaderAnswerer:
             b = m.end()
         if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "Velmora Harbour Works" + "Committee"
             a, b = widen_to_noun(text, a, b, frozenset(question.focus))
-        if question.kind in (ORG, ENTITY):  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
-            a, b = widen_org(text, a, b)
+        if question.kind in (ORG, ENTITY):  # "Harbour Works" of "Velmora Harbour Works": the whole name
+            a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
+            a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
             a, b = widen_list(text, a, b, _sentence_of(text, a))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason
@@ -551,6 +552,12 @@ class ReaderAnswerer:
 
 _AGO = re.compile(r"\bago\b", re.I)
 _AGO_AFTER = re.compile(r"[ \t]*\n?[ \t]*ago\b", re.I)
+
+
+@lru_cache(maxsize=256)
+def _asked_words(question: str) -> frozenset[str]:
+    """The question's words, lowercase: a name it already says is not part of the answer's name."""
+    return frozenset(w.lower() for w in _NEAR_WORD.findall(question))
 
 
 def _sentence_of(text: str, offset: int) -> tuple[int, int]:

@@ -381,3 +381,18 @@ def test_how_long_ago_keeps_ago():
     i = text.index("a year")
     a, b = ReaderAnswerer.complete(q, text, i, i + len("a year"))
     assert text[a:b] == "a year ago"
+
+
+def test_an_organisation_cut_inside_its_name_is_made_whole_but_not_with_the_questions_names():
+    # wire copy marks a company as <Name Ltd>; the reader often starts the span one word late
+    text = 'said Jan Vos of <Harbin Kessland Ltd>, adding that the talks went well.'
+    q = analyse("Which firm does analyst Jan Vos work for?")
+    i = text.index("Kessland")
+    a, b = ReaderAnswerer.complete(q, text, i, i + len("Kessland Ltd"))
+    assert text[a:b] == "Harbin Kessland Ltd"
+    # a name the question already says is not part of the answer
+    text = "Velmora Harbour Works Committee chairman Oskar Brandt said."
+    q = analyse("Which committee does Oskar Brandt chair?")
+    i = text.index("Harbour")
+    a, b = ReaderAnswerer.complete(q, text, i, text.index(" chairman"))
+    assert text[a:b] == "Velmora Harbour Works Committee"

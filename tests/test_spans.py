@@ -728,3 +728,7 @@ def test_widen_to_noun_takes_the_noun_the_question_asks_for(text, part, nouns, w
     i = text.index(part)
     a, b = widen_to_noun(text, i, i + len(part), frozenset(nouns))
     assert text[a:b] == want
+
+
+def test_widen_name_crosses_the_opening_bracket_of_a_wire_company_marker():
+    assert _apply(widen_name, "analyst at <Ostria Norland Ltd> said", "Norland Ltd") == "Ostria Norland Ltd"
