@@ -85,6 +85,7 @@ class Candidate:
     features: dict = field(default_factory=dict, compare=False)
 
 
+@lru_cache(maxsize=1 << 16)  # pure; every pair of a question's candidates is compared
 def same_answer(a: str, b: str) -> bool:
     """Whether two answer strings say the same thing: equal after normalization (whitespace and line
     breaks included), one inside the other as whole words, or the same figure.
@@ -268,6 +269,7 @@ def sentence_coverage(question_terms: Sequence[str], text: str, first: int, last
     return coverage(question_terms, own, idf) + coverage(question_terms, near - own, idf) / 3
 
 
+@lru_cache(maxsize=1 << 17)  # pure: a question's words meet the same article words again and again
 def same_word(question_word: str, text_word: str) -> bool:
     """Whether a word of the text names what a word of the question names: the same stem, or two
     capitalized words sharing their first four letters or more (a country and its people: "Norway's" /

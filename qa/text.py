@@ -38,6 +38,7 @@ _IRREGULAR = {
 }
 
 
+@lru_cache(maxsize=1 << 17)  # pure, and asked for the same words of the same articles on every question
 def stem(word: str) -> str:
     """A light suffix stripper so that 'cities'/'city', 'dropping'/'drop', 'took'/'take' meet;
     pure and crude (the same function runs on questions and articles, so it only has to agree).
@@ -106,6 +107,7 @@ def squad_normalize(s: str) -> str:
 _PUNCT = frozenset(string.punctuation)
 
 
+@lru_cache(maxsize=1 << 17)
 def bare_word(word: str) -> str:
     """A word lowercased, without its possessive ending: "Norway's" -> "norway".
 
