@@ -7,7 +7,10 @@ Sets (every row has a ``history`` of earlier turns):
 * ``benchmarks/followups.jsonl`` — follow-up chains on the seed articles written for issue 10 (he/she,
   him, his/her, it/its, they/them, "when was that", "where did that happen", "what about X's");
 * the follow-up rows of ``../shared/eval/dev.jsonl`` (seeds);
-* the follow-up rows of ``../shared/eval/news_dev/questions.jsonl`` (Reuters 1987, read in place).
+* the follow-up rows of ``../shared/eval/news_dev/questions.jsonl`` (Reuters 1987, read in place);
+* ``benchmarks/followups_reuters.jsonl`` — 20 follow-up chains on 5 other Reuters-1987 articles (read from
+  ``../shared/corpora`` by id), written 2026-12-07 by a helper session that saw no code (he/she/his, it/its,
+  they/them, "when was that", "what about X" / "and for next year", a pronoun for the earlier answer).
 
 Resolvers compared on the same bot:
 
@@ -26,7 +29,7 @@ import argparse
 import re
 from pathlib import Path
 
-from common import DEV, OUT, SHARED
+from common import DEV, OUT, SHARED, write_reuters_ids
 
 import qa.pipeline
 from qa import QA
@@ -105,6 +108,11 @@ def main() -> None:
     if (NEWS / "questions.jsonl").exists():
         sets.append(("`news_dev` follow-ups", NEWS / "corpus", OUT / "eval-news-index",
                      followup(NEWS / "questions.jsonl")))
+    reuters = followup(HERE / "followups_reuters.jsonl")
+    if reuters and (SHARED / "corpora").exists():
+        articles = {Path(s).stem for r in reuters for s in r["sources"]}
+        sets.append(("Reuters `followups_reuters.jsonl`", write_reuters_ids(OUT / "followups-reuters-corpus", articles),
+                     OUT / "eval-followups-reuters-index", reuters))
     OUT.mkdir(parents=True, exist_ok=True)
     bots: dict[Path, QA] = {}
     lines = ["| question set | " + " | ".join(RESOLVERS) + " |", "|---|" + "---|" * len(RESOLVERS)]

@@ -531,8 +531,9 @@ def event_question(question: str, context: list[Context]) -> str | None:
     if p_aux and p_rest and not _starts_subject(p_rest[0]) and p_wh[0].lower() in ("who", "which", "what", "how"):
         body = [fill, *p_rest]  # the wh-phrase was the subject: "Which town was captured" -> "Velmora was captured"
     elif p_aux:  # the answer goes where the object was: before a trailing prepositional phrase, else last
-        at = next((i for i, w in enumerate(p_rest) if i >= 2 and w.lower() in _INSERT_BEFORE and i + 1 < len(p_rest)),
-                  len(p_rest))
+        # ("to" before a verb is the infinitive's: "decide not to pursue" + the answer + "on taxes")
+        at = next((i for i, w in enumerate(p_rest) if i >= 2 and w.lower() in _INSERT_BEFORE and i + 1 < len(p_rest)
+                   and (w.lower() != "to" or _starts_subject(p_rest[i + 1]))), len(p_rest))
         body = [*p_rest[:at], fill, *p_rest[at:]]
     else:
         body = [fill, *p_rest]
@@ -549,9 +550,44 @@ def event_question(question: str, context: list[Context]) -> str | None:
 _ELLIPSIS = re.compile(r"^(?:(?:and|but)\s+)?(?:(?:what|how)\s+about|and|but)\s+(?P<x>[^?]{1,80}?)\s*\??\s*$", re.I)
 
 
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_YEAR = r"(?:19|20)\d\d(?:/\d\d)?"
+_DAY_DATE = rf"{_MONTH}(?:\s+\d{{1,2}})?(?:,?\s+{_YEAR})?"
+_PERIOD = (r"(?:(?:next|last|this|coming|previous|past|current|same|first|second|third|fourth|fiscal|calendar)\s+)*"
+           r"(?:year|quarter|half|month|week|decade|period|season)")
+_TIME_CORE = (rf"(?:the\s+)?(?:{_PERIOD}(?:\s+(?:ending|ended|to)\s+{_DAY_DATE}|\s+{_YEAR})?|(?:fiscal\s+)?{_YEAR}|"
+              rf"{_DAY_DATE}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|yesterday|tomorrow)")
+_TIME_PREPOSITION = r"(?:in|for|during|on|by|at|over|since|until|through|before|after)"
+_TIME_PHRASE = re.compile(rf"(?:(?P<prep>{_TIME_PREPOSITION})\s+)?(?P<core>{_TIME_CORE})(?![\w/])", re.I)
+
+
+def swap_time(previous: str, x: str) -> str | None:
+    """"And for next year?" / "What about 1986?": ``previous`` asked again for the time ``x`` names, in place
+    of its last time phrase (its preposition kept when ``x`` has none), or added at its end; ``None`` when
+    ``x`` is not a time phrase.
+
+    >>> swap_time("What profit does Kessland Steel forecast for the year ending March 31, 1987?", "for next year")
+    'What profit does Kessland Steel forecast for next year?'
+    >>> swap_time("How much did Ostria export in 1985?", "1986"), swap_time("Who leads Ostria?", "in 1990")
+    ('How much did Ostria export in 1986?', 'Who leads Ostria in 1990?')
+    """
+    own = _TIME_PHRASE.fullmatch(x.strip())
+    if not own:
+        return None
+    found = [m for m in _TIME_PHRASE.finditer(previous) if m.group("prep") or not m.group("core")[:1].isalpha()
+             or re.match(rf"(?:the\s+)?(?:{_DAY_DATE}|{_YEAR})", m.group("core"), re.I)]
+    if not found:
+        return previous.rstrip().rstrip("?").rstrip() + f" {x.strip()}?"
+    last = found[-1]
+    a = last.start() if own.group("prep") or not last.group("prep") else last.start("core")
+    return previous[:a] + x.strip() + previous[last.end():]
+
+
 def swap_in(question: str, context: list[Context]) -> str | None:
     """"What about X?" / "And X?" after a question: the previous question with X in place of one of its
-    names (a possessive one for "X's", else one of X's kind, else the first); ``None`` for any other question.
+    names (a possessive one for "X's", else one of X's kind, else the first) or, for a time ("And for next
+    year?", ``swap_time``), of its time phrase; ``None`` for any other question.
 
     >>> swap_in("What about Ostria's?", [Context("Who is Norland's foreign minister?", "Lina Haddad", "person", (),
     ...         tuple(question_mentions("Who is Norland's foreign minister?")))])
@@ -564,6 +600,9 @@ def swap_in(question: str, context: list[Context]) -> str | None:
     words = x.lower().split()
     if not words or len(words) > 6 or words[0] in _WH or words[0] in AUXILIARIES:
         return None
+    timed = swap_time(context[-1].question, x)
+    if timed:
+        return timed
     possessive = bool(re.search(r"['’]s$", x))
     core = re.sub(r"['’]s$", "", x)
     prev = context[-1]
