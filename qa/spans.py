@@ -763,8 +763,8 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         return True
     if kind == "person" and _ASKS_NAME.search(question) and not fits_kind(kind, span):  # a name is capitalized
         return True
-    if kind in ("person", "place", "org") and _only_number(span):  # "323,000" for "Which company ...?"
-        return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone)
+    if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
+        return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
     got = unit_of(span) if has_figure(span) else ""
     if kind == "number" and got and not has_unit(span, asked_unit(question)):
         return True
