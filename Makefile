@@ -40,10 +40,13 @@ train-reader: setup
 	$(BIN)/python -m qa train-reader --out build/reader-base
 	$(BIN)/python -m qa train-reader --init build/reader-base --epochs 1 --lr 3e-5 --removed-rate 0.6 --distractor-rate 0.2 --checkpoints ""
 	$(BIN)/python benchmarks/tune_answerer.py --fresh
+	$(BIN)/python benchmarks/tune_kind_thresholds.py
 
-# refit only the calibration (feature weights, decline threshold) on SQuAD tune data
+# refit only the calibration (feature weights, decline threshold) on SQuAD tune data, then the
+# per-kind decline thresholds on the news dev sets
 tune: setup
 	$(BIN)/python benchmarks/tune_answerer.py
+	$(BIN)/python benchmarks/tune_kind_thresholds.py
 
 bench-squad: setup
 	$(BIN)/python benchmarks/squad.py --open-limit 1000

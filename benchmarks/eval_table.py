@@ -59,20 +59,21 @@ def run(name: str, corpus: Path, index: Path, rows: list[dict]) -> tuple[str, Ev
 
 def curve(name: str, corpus: Path, index: Path, rows: list[dict], thresholds=None) -> list[str]:
     """The answer/decline trade-off: each question asked once never declining, then scored at each threshold
-    (the best candidate's calibrated confidence against it)."""
+    (the best candidate's calibrated confidence against it; one threshold for every kind of question)."""
     from dataclasses import replace
 
     from qa.evaluation import history_of
 
     bot = QA(corpus=corpus, index_dir=index, show_progress=False)
     bot.warm_up()
-    tuned = bot.answerer.threshold
-    bot.answerer.calibration = replace(bot.answerer.calibration, threshold=0.0)
+    cal = bot.answerer.calibration
+    tuned = f"{cal.threshold}" + "".join(f", {k} {t}" for k, t in cal.by_kind)
+    bot.answerer.calibration = replace(cal, threshold=0.0, by_kind=())
     got = []
     for r in rows:
         a = bot.ask(r["question"], history=history_of(r))
         got.append((bool(r.get("answers")), is_correct(a.text, r.get("answers") or []), a.score))
-    bot.answerer.calibration = replace(bot.answerer.calibration, threshold=tuned)
+    bot.answerer.calibration = cal
     n_ans = sum(1 for g in got if g[0]) or 1
     n_un = sum(1 for g in got if not g[0]) or 1
     out = [f"{name}: threshold -> answerable correct / unanswerable declined (tuned threshold {tuned})"]

@@ -143,7 +143,7 @@ def asked(bot, examples: list[Example], threshold: float | None = None) -> tuple
     answerer = bot.answerer
     if threshold is not None:
         answerer = copy.copy(answerer)
-        answerer.calibration = replace(answerer.calibration, threshold=threshold)
+        answerer.calibration = replace(answerer.calibration, threshold=threshold, by_kind=())
     preds, passages = [], []
     for e in examples:
         q = analyse(validate(e.question))

@@ -231,6 +231,8 @@ def main() -> None:
     tuned["calibration"] = {**cal.to_dict(), "fitted_on": f"{len(qs)} open-mode question situations of the SQuAD "
                             f"tune-half articles held out of reader training ({', '.join(VALIDATION)})"}
     tuned["extract"] = {**ecal.to_dict(), "fitted_on": f"{len(ex)} question-paragraph pairs of the same articles"}
+    print("the per-kind thresholds (fitted on news for the old calibration) are dropped: refit them with "
+          "benchmarks/tune_kind_thresholds.py")
     for k in ("mu", "defer", "passages_read", "threshold", "tuned_on", "validation"):
         tuned.pop(k, None)
     print(f"done in {(time.time() - t0) / 60:.1f} min")

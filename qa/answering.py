@@ -355,27 +355,44 @@ def features(margin: float, null: float, cov: float, fits: bool, in_question: fl
 @dataclass(frozen=True)
 class Calibration:
     """Logistic model over ``FEATURES`` giving the probability a candidate is right; ``threshold``:
-    the answer is declined below it. Fitted by ``benchmarks/tune_answerer.py`` (SQuAD tune data)."""
+    the answer is declined below it. Fitted by ``benchmarks/tune_answerer.py`` (SQuAD tune data).
+    ``by_kind``: higher thresholds for some kinds of question (``qa.question`` kinds), fitted on the news
+    dev sets by ``benchmarks/tune_kind_thresholds.py``: news is full of figures and names of the kind
+    asked, so a span of the right kind from a sentence about something else is likelier there than in
+    SQuAD, for some kinds more than others."""
 
     weights: tuple[float, ...]
     bias: float
     threshold: float
     names: tuple[str, ...] = FEATURES
+    by_kind: tuple[tuple[str, float], ...] = ()
 
     def probability(self, feats: dict[str, float]) -> float:
         z = self.bias + sum(w * feats[n] for w, n in zip(self.weights, self.names, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+    def threshold_for(self, kind: str) -> float:
+        """The decline threshold for a question of ``kind``.
+
+        >>> Calibration((0.5,), 0.0, 0.1, ("margin",), (("number", 0.2),)).threshold_for("number")
+        0.2
+        """
+        return dict(self.by_kind).get(kind, self.threshold)
 
     @classmethod
     def from_dict(cls, d: dict) -> Calibration:
         names = tuple(d.get("features", FEATURES))
         if set(names) - set(FEATURES):
             raise ValueError(f"unknown features {sorted(set(names) - set(FEATURES))} in the calibration")
-        return cls(tuple(float(w) for w in d["weights"]), float(d["bias"]), float(d["threshold"]), names)
+        by_kind = tuple(sorted((str(k), float(v)) for k, v in (d.get("kind_thresholds") or {}).items()))
+        return cls(tuple(float(w) for w in d["weights"]), float(d["bias"]), float(d["threshold"]), names, by_kind)
 
     def to_dict(self) -> dict:
-        return {"features": list(self.names), "weights": [round(w, 6) for w in self.weights],
-                "bias": round(self.bias, 6), "threshold": self.threshold}
+        out = {"features": list(self.names), "weights": [round(w, 6) for w in self.weights],
+               "bias": round(self.bias, 6), "threshold": self.threshold}
+        if self.by_kind:
+            out["kind_thresholds"] = dict(self.by_kind)
+        return out
 
 
 # A neutral model (the reader's margin alone) for weights shipped without a calibration.
@@ -548,7 +565,7 @@ class ReaderAnswerer:
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
         windows = self.reading_windows(question, passages, docs)
         ranked = self.candidates(question, windows, docs)
-        return assemble(question, ranked, docs, passages, threshold=self.threshold,
+        return assemble(question, ranked, docs, passages, threshold=self.calibration.threshold_for(question.kind),
                         max_alternatives=self.max_alternatives)
 
 

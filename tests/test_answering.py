@@ -224,6 +224,29 @@ def test_calibration_is_a_logistic_model_that_round_trips():
     assert Calibration.from_dict(json.loads(json.dumps(cal.to_dict()))) == cal
     with pytest.raises(ValueError, match="unknown features"):
         Calibration.from_dict({**cal.to_dict(), "features": ["margin", "retrieval_luck"]})
+    kinds = Calibration(weights=(1.0,) + (0.0,) * 6, bias=-3.0, threshold=0.1, by_kind=(("number", 0.2),))
+    assert Calibration.from_dict(json.loads(json.dumps(kinds.to_dict()))) == kinds
+    assert (kinds.threshold_for("number"), kinds.threshold_for("person")) == (0.2, 0.1)
+
+
+def test_the_shipped_calibration_declines_by_the_threshold_of_the_questions_kind(tmp_path):
+    """The answerer declines a number question below the number threshold, and answers it above."""
+    from dataclasses import replace
+
+    (tmp_path / "port.txt").write_text(
+        "Velmora port traffic rises\n\nThe port of Velmora handled 2.4 mln tonnes of grain last year, up "
+        "from 1.9 mln, the harbour board said on Monday. Oskar Brandt chairs the board.", encoding="utf-8")
+    bot = qa.QA(corpus=tmp_path, index_dir=tmp_path / "index", show_progress=False)
+    bot.warm_up()
+    shipped = bot.answerer.calibration
+    assert dict(shipped.by_kind).get("number", 0) > shipped.threshold  # fitted on the news dev sets
+    question = "How much grain did the port of Velmora handle last year?"
+    ans = bot.ask(question)
+    assert "2.4 mln tonnes" in ans.text and not ans.abstained
+    bot.answerer.calibration = replace(shipped, by_kind=(("number", ans.score + 0.01),))
+    assert bot.ask(question).abstained
+    bot.answerer.calibration = replace(shipped, threshold=ans.score + 0.01, by_kind=(("number", ans.score - 0.01),))
+    assert not bot.ask(question).abstained  # the kind's threshold, not the general one
 
 
 def test_concurrent_first_asks_warm_up_once(tiny_corpus, tmp_path, embedder):
