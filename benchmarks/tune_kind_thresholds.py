@@ -99,7 +99,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dry-run", action="store_true", help="print, do not write reader.json")
     ap.add_argument("--min-unanswerable", type=int, default=10)
-    ap.add_argument("--min-gain", type=int, default=3)
+    ap.add_argument("--min-gain", type=int, default=5)
     args = ap.parse_args()
     got, bot = asked_once()
     cal = bot.answerer.calibration
@@ -113,6 +113,7 @@ def main() -> None:
     tuned = json.loads(path.read_text(encoding="utf-8"))
     entry = tuned["calibration"]
     entry.pop("kind_thresholds", None)
+    entry.pop("kind_thresholds_fitted_on", None)
     if chosen:
         entry["kind_thresholds"] = chosen
         entry["kind_thresholds_fitted_on"] = (f"{len(got)} questions of the news and seed dev sets (news_dev, "
