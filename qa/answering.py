@@ -154,8 +154,8 @@ def assemble(question: Question, ranked: Sequence[Candidate], docs: dict[str, Do
                   end=best.end, kind=question.kind)
 
 
-# An alternative figure's sentence must hold about as much of the question as the answer's: "over 20
-# towns" in a summary of the whole offensive does not contradict "four towns on Tuesday morning".
+# An alternative figure's sentence must hold about as much of the question as the answer's: "over 30
+# villages" in a summary of a whole campaign does not contradict "six villages on Friday evening".
 SAME_EVENT_MARGIN = 0.25
 
 

@@ -531,7 +531,7 @@ def event_question(question: str, context: list[Context]) -> str | None:
     if p_aux and p_rest and not _starts_subject(p_rest[0]) and p_wh[0].lower() in ("who", "which", "what", "how"):
         body = [fill, *p_rest]  # the wh-phrase was the subject: "Which town was captured" -> "Velmora was captured"
     elif p_aux:  # the answer goes where the object was: before a trailing prepositional phrase, else last
-        # ("to" before a verb is the infinitive's: "decide not to pursue" + the answer + "on taxes")
+        # ("to" before a verb is the infinitive's: "agree not to build" + the answer + "near the harbour")
         at = next((i for i, w in enumerate(p_rest) if i >= 2 and w.lower() in _INSERT_BEFORE and i + 1 < len(p_rest)
                    and (w.lower() != "to" or _starts_subject(p_rest[i + 1]))), len(p_rest))
         body = [*p_rest[:at], fill, *p_rest[at:]]
@@ -567,10 +567,10 @@ def swap_time(previous: str, x: str) -> str | None:
     of its last time phrase (its preposition kept when ``x`` has none), or added at its end; ``None`` when
     ``x`` is not a time phrase.
 
-    >>> swap_time("What profit does Kessland Steel forecast for the year ending March 31, 1987?", "for next year")
+    >>> swap_time("What profit does Kessland Steel forecast for the year ending April 30, 1988?", "for next year")
     'What profit does Kessland Steel forecast for next year?'
-    >>> swap_time("How much did Ostria export in 1985?", "1986"), swap_time("Who leads Ostria?", "in 1990")
-    ('How much did Ostria export in 1986?', 'Who leads Ostria in 1990?')
+    >>> swap_time("How much did Ostria export in 1985?", "1986"), swap_time("Who leads Ostria?", "in 1991")
+    ('How much did Ostria export in 1986?', 'Who leads Ostria in 1991?')
     """
     own = _TIME_PHRASE.fullmatch(x.strip())
     if not own:

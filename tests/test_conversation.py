@@ -227,23 +227,23 @@ def test_news_dev_follow_ups_through_the_pipeline(news_rows, tmp_path_factory, e
 
 @pytest.mark.parametrize("question, history, expected", [
     # a time for the previous question's time phrase, not for one of its names
-    ("And for next year?", [("What profit does Kessland Steel forecast for the year ending March 31, 1987?",
-                             "30 billion yen")], "What profit does Kessland Steel forecast for next year?"),
+    ("And for next year?", [("What profit does Kessland Steel forecast for the year ending April 30, 1988?",
+                             "45 billion yen")], "What profit does Kessland Steel forecast for next year?"),
     ("What about 1986?", [("How much grain did Ostria export in 1985?", "2 mln tonnes")],
      "How much grain did Ostria export in 1986?"),
     ("And on Monday?", [("How many people were killed in Velmora on Sunday?", "12")],
      "How many people were killed in Velmora on Monday?"),
     # no time phrase to replace: the time goes at the end
-    ("What about in 1990?", [("Who led the Velmora Harbour Works Committee?", "Oskar Brandt")],
-     "Who led the Velmora Harbour Works Committee in 1990?"),
+    ("What about in 1991?", [("Who led the Velmora Harbour Works Committee?", "Oskar Brandt")],
+     "Who led the Velmora Harbour Works Committee in 1991?"),
 ])
 def test_what_about_a_time_asks_the_previous_question_for_that_time(question, history, expected):
     assert resolve(question, history) == expected
 
 
 def test_when_was_that_puts_the_answer_after_an_infinitive_not_inside_it():
-    history = [("What did the Velmora government decide not to pursue on farm taxes?", "a new levy")]
-    assert resolve("When was that?", history) == "When did the Velmora government decide not to pursue a new levy on farm taxes?"
+    history = [("What did the Velmora council agree not to build near the harbour?", "a second pier")]
+    assert resolve("When was that?", history) == "When did the Velmora council agree not to build a second pier near the harbour?"
     # "to" before a noun phrase is a preposition: the answer goes before it
     history = [("What did Ostria sell to the Norland navy?", "two frigates")]
     assert resolve("When was that?", history) == "When did Ostria sell two frigates to the Norland navy?"
