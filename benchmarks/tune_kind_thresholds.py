@@ -29,9 +29,11 @@ from pathlib import Path
 from common import DEV, OUT, SHARED, write_reuters_ids
 
 from qa import QA
+from qa.answering import Calibration
 from qa.conversation import resolve
 from qa.evaluation import history_of, is_correct, load_questions
 from qa.question import analyse
+from qa.reader import MODEL_DIR
 
 HERE = Path(__file__).resolve().parent
 NEWS = SHARED / "eval" / "news_dev"
@@ -50,22 +52,20 @@ def dev_sets() -> list[tuple[str, Path, Path, list[dict]]]:
             ("seed_heldout", root / "seeds", OUT / "eval-seeds-index", load_questions(HERE / "seed_heldout.jsonl"))]
 
 
-def asked_once() -> tuple[list[tuple[str, bool, bool, float]], QA]:
+def asked_once() -> list[tuple[str, bool, bool, float]]:
     """``(kind, answerable, right, confidence)`` of every dev question, asked with declining off."""
-    out, bot = [], None
+    out = []
     for _name, corpus, index, rows in dev_sets():
         bot = QA(corpus=corpus, index_dir=index, show_progress=False)
         bot.warm_up()
-        cal = bot.answerer.calibration
-        bot.answerer.calibration = replace(cal, threshold=0.0, by_kind=())
+        bot.answerer.calibration = replace(bot.answerer.calibration, threshold=0.0, by_kind=())
         for r in rows:
             history = history_of(r)
             kind = analyse(resolve(r["question"], history)).kind
             a = bot.ask(r["question"], history=history)
             golds = r.get("answers") or []
             out.append((kind, bool(golds), bool(golds) and is_correct(a.text, golds), a.score))
-        bot.answerer.calibration = cal
-    return out, bot
+    return out
 
 
 def fit(got: list[tuple[str, bool, bool, float]], base: float, min_unanswerable: int, min_gain: int
@@ -101,16 +101,15 @@ def main() -> None:
     ap.add_argument("--min-unanswerable", type=int, default=10)
     ap.add_argument("--min-gain", type=int, default=5)
     args = ap.parse_args()
-    got, bot = asked_once()
-    cal = bot.answerer.calibration
+    path = MODEL_DIR / "reader.json"  # the shipped reader's calibrations, which QA uses by default
+    tuned = json.loads(path.read_text(encoding="utf-8"))
+    cal = Calibration.from_dict(tuned["calibration"])
+    got = asked_once()
     chosen, lines = fit(got, cal.threshold, args.min_unanswerable, args.min_gain)
     print("\n".join(lines))
     print(f"kind thresholds: {chosen or 'none'} (the calibration's own: {cal.threshold})")
     if args.dry_run:
         return
-    reader = bot.answerer.reader
-    path = reader.folder / "reader.json"
-    tuned = json.loads(path.read_text(encoding="utf-8"))
     entry = tuned["calibration"]
     entry.pop("kind_thresholds", None)
     entry.pop("kind_thresholds_fitted_on", None)

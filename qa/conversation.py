@@ -575,8 +575,9 @@ def swap_time(previous: str, x: str) -> str | None:
     own = _TIME_PHRASE.fullmatch(x.strip())
     if not own:
         return None
-    found = [m for m in _TIME_PHRASE.finditer(previous) if m.group("prep") or not m.group("core")[:1].isalpha()
-             or re.match(rf"(?:the\s+)?(?:{_DAY_DATE}|{_YEAR})", m.group("core"), re.I)]
+    # a time phrase of the question: one after a preposition, or a date or year ("the week" alone is no time)
+    found = [m for m in _TIME_PHRASE.finditer(previous)
+             if m.group("prep") or re.match(rf"(?:the\s+)?(?:{_DAY_DATE}|{_YEAR})", m.group("core"), re.I)]
     if not found:
         return previous.rstrip().rstrip("?").rstrip() + f" {x.strip()}?"
     last = found[-1]

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .text import STOPWORDS, bare_word, content_words, stem
 

@@ -398,24 +398,25 @@ def test_a_figure_that_cannot_answer_by_its_form_is_declined(tmp_path):
     assert "nine days" in ans.text
 
 
+def _completed(question: str, text: str, start: int, end: int) -> str:
+    """What ``ReaderAnswerer.complete`` makes of the reader's span ``text[start:end]`` for ``question``."""
+    a, b = ReaderAnswerer.complete(analyse(question), text, start, end)
+    return text[a:b]
+
+
 def test_how_long_ago_keeps_ago():
     text = "The plan was unveiled a year ago, officials in Velmora said."
-    q = analyse("How long ago was the Velmora plan unveiled?")
     i = text.index("a year")
-    a, b = ReaderAnswerer.complete(q, text, i, i + len("a year"))
-    assert text[a:b] == "a year ago"
+    assert _completed("How long ago was the Velmora plan unveiled?", text, i, i + len("a year")) == "a year ago"
 
 
 def test_an_organisation_cut_inside_its_name_is_made_whole_but_not_with_the_questions_names():
     # wire copy marks a company as <Name Ltd>; the reader often starts the span one word late
     text = 'said Jan Vos of <Harbin Kessland Ltd>, adding that the talks went well.'
-    q = analyse("Which firm does analyst Jan Vos work for?")
     i = text.index("Kessland")
-    a, b = ReaderAnswerer.complete(q, text, i, i + len("Kessland Ltd"))
-    assert text[a:b] == "Harbin Kessland Ltd"
+    assert _completed("Which firm does analyst Jan Vos work for?", text, i, i + len("Kessland Ltd")) == \
+        "Harbin Kessland Ltd"
     # a name the question already says is not part of the answer
     text = "Velmora Harbour Works Committee chairman Oskar Brandt said."
-    q = analyse("Which committee does Oskar Brandt chair?")
-    i = text.index("Harbour")
-    a, b = ReaderAnswerer.complete(q, text, i, text.index(" chairman"))
-    assert text[a:b] == "Velmora Harbour Works Committee"
+    assert _completed("Which committee does Oskar Brandt chair?", text, text.index("Harbour"),
+                      text.index(" chairman")) == "Velmora Harbour Works Committee"
