@@ -143,6 +143,61 @@ def test_train_command_runs_on_a_tiny_slice(tmp_path):
     r = reader.Reader(out)
     span = r.read("Who met Fuad Hussein?", [FIDAN])[0]
     assert FIDAN[span.start : span.end] == span.text
+    import onnx  # the exported int8 graph is pruned of torch's NaN guards (``reader.prune_graph``)
+    assert not [n for n in onnx.load(str(out / reader.ONNX_INT8)).graph.node if n.op_type == "IsNaN"]
+
+
+def _guarded_attention_graph():
+    """Two softmax layers as torch exports them: each turns the same mask into a bias with its own
+    ``Where`` and guards its softmax with ``Where(IsNaN(s), 0, s)``."""
+    from onnx import TensorProto, helper
+
+    def const(name, value):
+        return helper.make_node("Constant", [], [name], value=helper.make_tensor(name + "_t", TensorProto.FLOAT,
+                                                                               [], [value]))
+
+    nodes = [helper.make_node("Cast", ["mask"], ["cond"], to=TensorProto.BOOL)]
+    x = "x"
+    for k in (1, 2):
+        nodes += [const(f"zero{k}", 0.0), const(f"neg{k}", -1e9), const(f"nan_zero{k}", 0.0),
+                  helper.make_node("Where", ["cond", f"zero{k}", f"neg{k}"], [f"bias{k}"]),
+                  helper.make_node("Add", [x, f"bias{k}"], [f"scores{k}"]),
+                  helper.make_node("Softmax", [f"scores{k}"], [f"s{k}"], axis=-1),
+                  helper.make_node("IsNaN", [f"s{k}"], [f"isnan{k}"]),
+                  helper.make_node("Where", [f"isnan{k}", f"nan_zero{k}", f"s{k}"], [f"g{k}"])]
+        x = f"g{k}"
+    nodes.append(helper.make_node("Identity", ["g2"], ["y"]))  # the rest of the model
+    graph = helper.make_graph(nodes, "guarded", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "n"]),
+                                                 helper.make_tensor_value_info("mask", TensorProto.INT64, ["b", "n"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", "n"])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_prune_graph_drops_nan_guards_and_repeated_masks_with_the_same_outputs():
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    model = _guarded_attention_graph()
+    plain = model.SerializeToString()
+    assert reader.prune_graph(model) == 9  # 2 guards, their IsNaN and zeros; the second mask Where, its 2 constants
+    onnx.checker.check_model(model)
+    ops = [n.op_type for n in model.graph.node]
+    assert "IsNaN" not in ops and ops.count("Where") == 1
+    rng = np.random.default_rng(0)
+    feed = {"x": rng.normal(size=(3, 7)).astype(np.float32), "mask": np.ones((3, 7), dtype=np.int64)}
+    feed["mask"][1, 4:] = 0  # padding
+    before = ort.InferenceSession(plain, providers=["CPUExecutionProvider"]).run(None, feed)[0]
+    after = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feed)[0]
+    assert np.array_equal(before, after) and np.allclose(after.sum(axis=1), 1.0)
+
+
+def test_the_shipped_int8_graph_is_pruned():
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(str(reader.MODEL_DIR / reader.ONNX_INT8)).graph.node]
+    assert "IsNaN" not in ops
+    assert reader.prune_graph(onnx.load(str(reader.MODEL_DIR / reader.ONNX_INT8))) == 0
 
 
 def test_the_pipeline_cites_verbatim_and_declines(tmp_path, embedder):
