@@ -48,7 +48,10 @@ class BM25:
         return np.asarray(self.matrix[q].T @ self.idf_arr[q]).ravel()
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        s = self.scores(query)
+        return self.search_scores(self.scores(query), k)
+
+    def search_scores(self, s: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best rows of ``scores(query)`` with a score above 0, best first."""
         k = min(k, self.n)
         if k <= 0:
             return []

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (FAISS inner product over MiniLM vectors) + lexical (BM25), fused by RRF."""
+"""Hybrid retrieval: dense (FAISS inner product over MiniLM vectors) + lexical (BM25), fused by a convex
+combination of their min-max normalized scores (``fuse``)."""
 
 from __future__ import annotations
 
@@ -37,17 +38,44 @@ def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:
     return fused
 
 
+def fuse(dense: dict[int, float], lexical: dict[int, float], dense_weight: float = 0.5) -> dict[int, float]:
+    """Convex combination of min-max normalized scores: ``w * dense' + (1 - w) * lexical'``, each score
+    scaled to 0..1 over the candidates (both dicts hold a score for every candidate).
+
+    Unlike rank fusion (``rrf``), a passage that one retriever ranks first by far keeps that lead: a name that
+    only one passage holds (BM25's clear first, absent from the dense top 40) was fused to rank 7-16 by RRF
+    and is first here. Bruch, Gai & Ingber (2023), "An Analysis of Fusion Functions for Hybrid Retrieval",
+    find the convex combination ahead of RRF in and out of domain; the weight is their untuned 0.5.
+
+    >>> f = fuse({1: 0.6, 2: 0.5, 3: 0.2}, {1: 0.0, 2: 9.0, 3: 1.0})
+    >>> sorted(f, key=lambda i: -f[i]), round(f[2], 3)
+    ([2, 1, 3], 0.875)
+    """
+
+    def scaled(scores: dict[int, float]) -> dict[int, float]:
+        lo, hi = min(scores.values(), default=0.0), max(scores.values(), default=0.0)
+        span = hi - lo
+        return {i: (v - lo) / span if span > 0 else 0.0 for i, v in scores.items()}
+
+    d, lex = scaled(dense), scaled(lexical)
+    return {i: dense_weight * d.get(i, 0.0) + (1 - dense_weight) * lex.get(i, 0.0) for i in d.keys() | lex.keys()}
+
+
 class HybridRetriever:
-    """Dense + BM25 over the same chunk table; ``search`` returns fused ``Passage``s, best first."""
+    """Dense + BM25 over the same chunk table; ``search`` returns fused ``Passage``s, best first.
+
+    Each retriever proposes its ``candidates`` best chunks; every proposed chunk gets both scores (its
+    dense similarity and its BM25 score, whichever list it came from) and they are fused by ``fuse``.
+    """
 
     def __init__(self, docs: dict[str, Document], chunks: list[Chunk], vectors, embedder: Embedder,
-                 *, candidates: int = 40, rrf_k: int = 60) -> None:
+                 *, candidates: int = 40, dense_weight: float = 0.5) -> None:
         self.docs = docs
         self.chunks = chunks
         self.vectors = vectors
         self.embedder = embedder
         self.candidates = candidates
-        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
         self.bm25 = BM25([c.text for c in chunks])
         self.idf = self.bm25.idf  # what the answerer weighs question words by
 
@@ -65,16 +93,18 @@ class HybridRetriever:
         if not self.chunks:
             return []
         sims, ids = self.vectors.search(q, min(self.candidates, len(self.chunks)))
-        dense = [(int(i), float(s)) for i, s in zip(ids[0], sims[0], strict=False) if i >= 0]
-        lexical = self.bm25.search(query, self.candidates)
-        fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
-        dsim = dict(dense)
-        lsc = dict(lexical)
-        missing = [i for i in fused if i not in dsim]
-        if missing:  # dense similarity of lexical-only hits, for the answerer's confidence
+        dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=False) if i >= 0}
+        bm25 = self.bm25.scores(query)
+        lexical = {i: float(bm25[i]) for i, _ in self.bm25.search_scores(bm25, self.candidates)}
+        missing = [i for i in lexical if i not in dense]
+        if missing:  # dense similarity of lexical-only hits
             rows = self.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
-            dsim.update(zip(missing, (rows @ q[0]).tolist(), strict=False))
-        best = sorted(fused, key=lambda i: -fused[i])[:k]
+            dense.update(zip(missing, (rows @ q[0]).tolist(), strict=False))
+        for i in dense.keys() - lexical.keys():  # BM25 score of dense-only hits (0 if no word is shared)
+            lexical[i] = float(bm25[i])
+        fused = fuse(dense, lexical, self.dense_weight)
+        dsim, lsc = dense, lexical
+        best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         out = []
         for i in best:
             c = self.chunks[i]

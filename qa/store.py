@@ -5,7 +5,7 @@ FAISS + BM25 in this process; ``milvus:///path/qa.db`` is an embedded milvus-lit
 ``milvus://host:19530?collection=news`` a Milvus server or cluster (``qa.milvus_store``, imported only
 then: ``import qa`` never loads pymilvus). Every store keeps one document's chunks together, knows
 each document's hash (what ``update_store`` compares to find what changed) and does the hybrid
-(dense + BM25, fused by RRF) search itself, so a store that runs elsewhere does it where the data is.
+(dense + BM25, fused) search itself, so a store that runs elsewhere does it where the data is.
 
 >>> parse_store_uri("milvus://db.example:19530?collection=news")
 StoreURI(kind='milvus', path=None, address='http://db.example:19530', collection='news')
@@ -161,8 +161,8 @@ class Store(Protocol):
     def flush(self) -> None: ...
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Passage]:
-        """The ``k`` best chunks for ``query`` (its words) and ``vector`` (its embedding, one row), fused by
-        RRF, best first; ``Passage.score`` is the fused score."""
+        """The ``k`` best chunks for ``query`` (its words) and ``vector`` (its embedding, one row), fused (the FAISS
+        store: ``qa.retrieval.fuse``; Milvus: the engine's RRF), best first; ``Passage.score`` is the fused score."""
         ...
 
     def count(self) -> int:
@@ -384,7 +384,7 @@ class FaissStore:
         if self.loaded is None:
             raise IndexStoreError(f"the index in '{self.uri}' is not loaded: call sync() (or QA.warm_up) first")
         return HybridRetriever(docs, self.loaded.chunks, self.loaded.vectors, self.embedder,
-                               candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+                               candidates=self.settings.candidates, dense_weight=self.settings.dense_weight)
 
     # --- per-document calls ------------------------------------------------------------------
     def _state(self) -> tuple[list[Chunk], np.ndarray, dict[str, dict]]:
@@ -453,7 +453,7 @@ class FaissStore:
                 rows, vecs, documents = self._state()
                 meta = {s: Document(s, "", d.get("title", ""), d.get("date")) for s, d in documents.items()}
                 self._search = HybridRetriever(meta, rows, flat_index(vecs, self.embedder.dim), self.embedder,
-                                               candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+                                               candidates=self.settings.candidates, dense_weight=self.settings.dense_weight)
             retriever = self._search
         return retriever.search_by(query, np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
 
