@@ -45,7 +45,9 @@ def fuse(dense: dict[int, float], lexical: dict[int, float], dense_weight: float
     Unlike rank fusion (``rrf``), a passage that one retriever ranks first by far keeps that lead: a name that
     only one passage holds (BM25's clear first, absent from the dense top 40) was fused to rank 7-16 by RRF
     and is first here. Bruch, Gai & Ingber (2023), "An Analysis of Fusion Functions for Hybrid Retrieval",
-    find the convex combination ahead of RRF in and out of domain; the weight is their untuned 0.5.
+    find the convex combination ahead of RRF in and out of domain (they tune the weight on a few examples;
+    here it is an equal 0.5: over the news and seed dev questions, the gold passage was in the top 6 for
+    676-678 of 684 with weights 0.3-0.7, 0.5 among the best, and 668 with RRF).
 
     >>> f = fuse({1: 0.6, 2: 0.5, 3: 0.2}, {1: 0.0, 2: 9.0, 3: 1.0})
     >>> sorted(f, key=lambda i: -f[i]), round(f[2], 3)
