@@ -618,6 +618,29 @@ def swap_in(question: str, context: list[Context]) -> str | None:
 
 # --- the whole follow-up ---------------------------------------------------------------------------------
 
+# --- "What did they take next?": after the previous answer ---------------------------------------------
+
+_NEXT = re.compile(r"\s+(?:next|afterwards|after\s+that)(?=\s*[?.!]*\s*$)", re.I)
+
+
+def resolve_sequence(question: str, context: list[Context], max_words: int = 8) -> str:
+    """A follow-up ending in "next", "afterwards" or "after that" asks what came after the previous answer:
+    that answer takes its place ("next" before a noun is a time, "next year", and is left alone; so is an
+    answer longer than ``max_words`` words).
+
+    >>> resolve_sequence("Which port did the fleet reach next?", [Context("Which port did the fleet leave?",
+    ...     "Velmora", "place", (), ())])
+    'Which port did the fleet reach after Velmora?'
+    """
+    m = _NEXT.search(question)
+    if not m or not context:
+        return question
+    answer = context[-1].answer.strip().rstrip(".")
+    if not answer or len(answer.split()) > max_words:
+        return question
+    return question[: m.start()] + " after " + answer + question[m.end() :]
+
+
 def _rewrite(question: str, context: list[Context]) -> tuple[str, tuple[tuple[str, Mention], ...]]:
     """``question`` standalone against ``context``, and the referents its pronouns were given."""
     for whole in (event_question, swap_in):
@@ -625,7 +648,7 @@ def _rewrite(question: str, context: list[Context]) -> tuple[str, tuple[tuple[st
         if q:
             return q, ()
     q, used = resolve_pronouns(question, context)
-    return resolve_demonstratives(q, context), used
+    return resolve_sequence(resolve_demonstratives(q, context), context), used
 
 
 def _topic(wanted: str, m: Mention) -> Mention:
@@ -655,7 +678,7 @@ def understand(history: list[Turn], max_chars: int = 1000) -> list[Context]:
 def resolve(question: str, history: object, *, max_turns: int = 10, max_chars: int = 1000) -> str:
     """Rewrite a follow-up so it stands alone: pronouns become what they mean (a person for "he", a thing
     for "it", a group for "they"), "When was that?" the previous question's event, "What about X?" the
-    previous question about X. ``history`` is read as ``normalize_history`` reads it; a question with nothing
+    previous question about X, "next" after the previous answer. ``history`` is read as ``normalize_history`` reads it; a question with nothing
     to resolve comes back unchanged.
 
     >>> resolve("What has he vowed to do?", [("Who leads the group?", "Ahmad Al Rifai")])
