@@ -1,5 +1,5 @@
-"""The Milvus store: chunks in a Milvus collection, searched by the engine (dense HNSW + its own BM25, fused
-by its ``RRFRanker``). Imported only for a ``milvus:`` store: ``pip install 'qa[milvus]'``.
+"""The Milvus store: chunks in a Milvus collection, searched by the engine (dense HNSW and its own BM25, the
+two scores fused here by ``qa.retrieval.fuse``). Imported only for a ``milvus:`` store: ``pip install 'qa[milvus]'``.
 
 A server older than 2.5 (e.g. the standalone 2.3.5 of the ``milvus`` wheel) has no BM25 function, sparse
 vectors or ``hybrid_search``: there the collection is made without the sparse field and searched by the
@@ -163,7 +163,7 @@ class MilvusStore:
         """How ``search`` ranks, for ``QA.status()``: engine hybrid, or dense only on a server < 2.5."""
         self.client  # noqa: B018 (connecting decides the mode)
         if self.hybrid:
-            return "hybrid: dense + BM25, fused by the engine's RRF"
+            return "hybrid: dense + BM25 searched by the engine, their scores fused (as the FAISS store)"
         return "dense only: Milvus < 2.5 has no BM25, lexical search is off on this server"
 
     def _expected(self) -> dict[str, str]:
@@ -332,8 +332,10 @@ class MilvusStore:
             self.client.flush(name)
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Passage]:
-        """The engine's hybrid search; on a server < 2.5 the dense search alone (score: inner product)."""
-        from pymilvus import AnnSearchRequest, RRFRanker
+        """Dense and BM25 search in the engine, fused here as the FAISS store fuses them (``qa.retrieval.fuse``:
+        a chunk only one search found gets the other's lowest score); on a server < 2.5 the dense search alone
+        (score: inner product)."""
+        from .retrieval import fuse
 
         n, c = self.settings.candidates, self.client
         q = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -342,17 +344,28 @@ class MilvusStore:
         if not self.hybrid:
             hits = c.search(self.chunks_name, data=[q.tolist()], anns_field="dense", limit=k,
                             search_params=dense_param, output_fields=fields)
-        else:
-            dense = AnnSearchRequest(data=[q.tolist()], anns_field="dense", param=dense_param, limit=n)
-            sparse = AnnSearchRequest(data=[query], anns_field="sparse", param={"metric_type": "BM25"}, limit=n)
-            hits = c.hybrid_search(self.chunks_name, [dense, sparse], ranker=RRFRanker(self.settings.rrf_k),
-                                   limit=k, output_fields=fields)
-        out = []
-        for h in hits[0] if hits else ():
-            e = h["entity"]
-            out.append(Passage(source=e["source"], title=e["title"], date=e["date"] or None, start=int(e["start"]),
-                               end=int(e["end"]), text=e["text"], score=float(h["distance"])))
-        return out
+            return [self._passage(h["entity"], float(h["distance"])) for h in (hits[0] if hits else ())]
+        dense = c.search(self.chunks_name, data=[q.tolist()], anns_field="dense", limit=n,
+                         search_params=dense_param, output_fields=fields)
+        sparse = c.search(self.chunks_name, data=[query], anns_field="sparse", limit=n,
+                          search_params={"metric_type": "BM25"}, output_fields=fields)
+        entity: dict = {}
+        scores: tuple[dict, dict] = ({}, {})
+        for found, into in zip((dense, sparse), scores, strict=True):
+            hits = list(found[0]) if found else []
+            # hits come best first; milvus-lite gives BM25 as a negated score (smaller is better): turned round
+            sign = -1.0 if len(hits) > 1 and float(hits[0]["distance"]) < float(hits[-1]["distance"]) else 1.0
+            for h in hits:
+                entity[h["id"]] = h["entity"]
+                into[h["id"]] = sign * float(h["distance"])
+        fused = fuse(*scores, self.settings.dense_weight)
+        best = sorted(fused, key=lambda i: (-fused[i], str(i)))[:k]
+        return [self._passage(entity[i], fused[i], scores[0].get(i, 0.0), scores[1].get(i, 0.0)) for i in best]
+
+    @staticmethod
+    def _passage(e: dict, score: float, dense: float = 0.0, lexical: float = 0.0) -> Passage:
+        return Passage(source=e["source"], title=e["title"], date=e["date"] or None, start=int(e["start"]),
+                       end=int(e["end"]), text=e["text"], score=score, dense=dense, lexical=lexical)
 
     def _count(self, collection: str) -> int:
         return int(self.client.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])

@@ -35,8 +35,7 @@ class Settings:
     top_k: int = 10  # passages handed to the answerer
     max_top_k: int = 100  # the most an ask may request (fusion of 2 x 40 candidates yields at most 80)
     candidates: int = 40  # per retriever, before fusion
-    dense_weight: float = 0.5  # the FAISS store's fusion: dense vs BM25 (qa.retrieval.fuse)
-    rrf_k: int = 60  # a Milvus store's fusion (the engine's RRF)
+    dense_weight: float = 0.5  # hybrid search: dense vs BM25 scores (qa.retrieval.fuse)
     max_question_chars: int = 1000  # also the most characters read of each history question or answer
     max_history_turns: int = 10  # follow-ups are resolved against the last turns only
     reader_dir: Path | None = None  # the reader's weights folder; None: the ones shipped in the package

@@ -161,8 +161,8 @@ class Store(Protocol):
     def flush(self) -> None: ...
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Passage]:
-        """The ``k`` best chunks for ``query`` (its words) and ``vector`` (its embedding, one row), fused (the FAISS
-        store: ``qa.retrieval.fuse``; Milvus: the engine's RRF), best first; ``Passage.score`` is the fused score."""
+        """The ``k`` best chunks for ``query`` (its words) and ``vector`` (its embedding, one row), fused by
+        ``qa.retrieval.fuse``, best first; ``Passage.score`` is the fused score."""
         ...
 
     def count(self) -> int:
