@@ -117,7 +117,7 @@ def _cmd_train_reader(args) -> int:
     cfg = TrainConfig(epochs=args.epochs, limit=args.limit, max_steps=args.max_steps, batch_size=args.batch_size,
                       lr=args.lr, max_len=args.max_len, threads=args.threads, seed=args.seed, hard_rate=args.hard_rate,
                       removed_rate=args.removed_rate, distractor_rate=args.distractor_rate,
-                      init=Path(args.init) if args.init else None,
+                      shared_norm=args.shared_norm, init=Path(args.init) if args.init else None,
                       data_dir=Path(args.data) if args.data else None,
                       checkpoint_dir=Path(args.checkpoints) if args.checkpoints else None,
                       **({"out": Path(args.out)} if args.out else {}))
@@ -176,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of questions also trained against their paragraph with the answer's sentences removed")
     s.add_argument("--distractor-rate", type=float, default=0.1,
                    help="share of questions also trained against another paragraph of their article")
+    s.add_argument("--shared-norm", type=int, default=0,
+                   help="read each question with this many other paragraphs of its article, one shared softmax")
     s.add_argument("--init", default=None, help="continue training these reader weights (default: the base MiniLM)")
     s.add_argument("--threads", type=int, default=2)
     s.add_argument("--seed", type=int, default=0)

@@ -208,6 +208,100 @@ def features(examples: list[Example], *, max_len: int = 192, stride: int = 64, n
     return out
 
 
+def grouped_features(examples: list[Example], *, others: int, max_len: int = 192, stride: int = 64,
+                     seed: int = 0) -> list[list[Feature]]:
+    """Windows in groups, one group per question, for shared normalization: an answerable question's window
+    holding its answer and one window of each of the ``others`` paragraphs of its article that BM25 ranks
+    closest to the question among those lacking every gold answer (what retrieval hands the reader beside
+    the answer); an unanswerable question's windows, each a group of its own."""
+    from .lexical import BM25
+
+    rng = random.Random(seed)
+    by_article: dict[str, list[str]] = {}
+    for e in examples:
+        ctxs = by_article.setdefault(e.title, [])
+        if e.context not in ctxs:
+            ctxs.append(e.context)
+    bm25 = {title: BM25(ctxs) for title, ctxs in by_article.items()}
+    encoded: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+
+    def enc(text: str):
+        if text not in encoded:
+            encoded[text] = reader.encode_text(text)
+        return encoded[text]
+
+    out: list[list[Feature]] = []
+    for e in examples:
+        q_ids, _ = enc(e.question)
+        ids, offs = enc(e.context)
+        wins = reader.windows(q_ids, ids, offs, max_len=max_len, stride=stride)
+        if e.impossible:
+            out.extend([Feature(w, (0,), (0,))] for w in wins)
+            continue
+        spans = {t for t in (reader.char_to_tokens(offs, a, a + len(x)) for a, x in e.answers) if t is not None}
+        golden = []
+        for w in wins:
+            inside = {p for p in (reader.token_span(w, a, b) for a, b in spans) if p is not None}
+            if inside:
+                golden.append(Feature(w, tuple(sorted({a for a, _ in inside})), tuple(sorted({b for _, b in inside}))))
+        if not golden:
+            continue
+        group = [rng.choice(golden)]
+        golds = [x.lower() for _, x in e.answers]
+        ctxs = by_article[e.title]
+        for i, _score in bm25[e.title].search(e.question, len(ctxs)):
+            if len(group) > others:
+                break
+            c = ctxs[i]
+            if c != e.context and not any(g in c.lower() for g in golds):
+                ids2, offs2 = enc(c)
+                group.append(Feature(rng.choice(reader.windows(q_ids, ids2, offs2, max_len=max_len, stride=stride)),
+                                     (0,), (0,)))
+        out.append(group)
+    return out
+
+
+def group_batches(groups: list[list[Feature]], batch_size: int, rng: random.Random) -> list[list[list[Feature]]]:
+    """Shuffled batches of whole groups, about ``batch_size`` windows each, of similar length."""
+    order = groups[:]
+    rng.shuffle(order)
+    pool = 50 * batch_size
+    out: list[list[list[Feature]]] = []
+    for i in range(0, len(order), pool):
+        chunk = sorted(order[i : i + pool], key=lambda g: max(len(f.window.input_ids) for f in g))
+        batch: list[list[Feature]] = []
+        for g in chunk:
+            batch.append(g)
+            if sum(len(x) for x in batch) >= batch_size:
+                out.append(batch)
+                batch = []
+        if batch:
+            out.append(batch)
+    rng.shuffle(out)
+    return out
+
+
+def shared_loss(torch, logits, targets: list[tuple[int, ...]], groups: list[list[int]]):
+    """Shared normalization (Clark & Gardner 2018, "Simple and Effective Multi-Paragraph Reading
+    Comprehension"): minus the log of the gold positions' share of the probability over every passage token
+    of all the windows read with one question ([CLS], each window's own "no answer", left out), so that span
+    scores of different windows compare. Groups without an answer or with one window add nothing."""
+    neg = torch.finfo(logits.dtype).min / 4
+    masked = logits.clone()
+    masked[:, 0] = neg
+    gold = torch.zeros_like(logits, dtype=torch.bool)
+    for i, t in enumerate(targets):
+        if t != (0,):
+            gold[i, list(t)] = True
+    losses = []
+    for rows in groups:
+        if len(rows) < 2 or not bool(gold[rows].any()):
+            continue
+        x, g = masked[rows].reshape(-1), gold[rows].reshape(-1)
+        losses.append(torch.logsumexp(x, 0) - torch.logsumexp(x.masked_fill(~g, neg), 0))
+    return torch.stack(losses).mean() if losses else logits.sum() * 0.0
+
+
 def batches(feats: list[Feature], batch_size: int, rng: random.Random) -> list[list[Feature]]:
     """Shuffled batches of windows of similar length (little padding: the CPU pays for every token)."""
     order = feats[:]
@@ -251,6 +345,7 @@ class TrainConfig:
     hard_rate: float = 0.0  # share of questions also paired with their best BM25 paragraph that lacks the answer
     removed_rate: float = 0.0  # share of questions also paired with their paragraph minus the answer's sentences
     init: Path | None = None  # start from these reader weights (continue training) instead of the base MiniLM
+    shared_norm: int = 0  # > 0: each question read with this many other paragraphs, one shared softmax (grouped_features)
     threads: int = 2
     bf16: bool | None = None  # bfloat16 autocast; None: when the CPU has bf16 instructions (~1.4x faster)
     seed: int = 0
@@ -276,11 +371,18 @@ def train(cfg: TrainConfig) -> dict:
     examples = v1 + v2
     if cfg.limit:
         examples = rng.sample(v1, min(cfg.limit, len(v1))) + rng.sample(v2, min(len(v2), max(1, cfg.limit // 8)))
-    feats = features(examples, max_len=cfg.max_len, stride=cfg.stride, neg_rate=cfg.neg_rate,
-                     distractor_rate=cfg.distractor_rate, hard_rate=cfg.hard_rate, removed_rate=cfg.removed_rate,
-                     seed=cfg.seed)
+    if cfg.shared_norm:
+        groups = grouped_features(examples, others=cfg.shared_norm, max_len=cfg.max_len, stride=cfg.stride,
+                                  seed=cfg.seed)
+        feats = [f for g in groups for f in g]
+    else:
+        groups = []
+        feats = features(examples, max_len=cfg.max_len, stride=cfg.stride, neg_rate=cfg.neg_rate,
+                         distractor_rate=cfg.distractor_rate, hard_rate=cfg.hard_rate, removed_rate=cfg.removed_rate,
+                         seed=cfg.seed)
     n_neg = sum(1 for f in feats if f.starts == (0,))
-    per_epoch = math.ceil(len(feats) / cfg.batch_size)
+    per_epoch = (len(group_batches(groups, cfg.batch_size, random.Random(0))) if groups
+                 else math.ceil(len(feats) / cfg.batch_size))
     total = max(1, int(per_epoch * cfg.epochs))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
@@ -302,14 +404,23 @@ def train(cfg: TrainConfig) -> dict:
     step, running, t_start = 0, None, time.time()
     epoch = 0
     while step < total:
-        for batch in batches(feats, cfg.batch_size, rng):
+        for grouped in (group_batches(groups, cfg.batch_size, rng) if groups else
+                        [[[f] for f in b] for b in batches(feats, cfg.batch_size, rng)]):
             if step >= total:
                 break
+            batch = [f for g in grouped for f in g]
+            rows, k = [], 0
+            for g in grouped:
+                rows.append(list(range(k, k + len(g))))
+                k += len(g)
             ids, mask, types = (torch.from_numpy(a) for a in reader.pad([f.window for f in batch]))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 start, end = model(ids, mask, types)
             start, end = start.float(), end.float()
-            loss = (_loss(torch, start, [f.starts for f in batch]) + _loss(torch, end, [f.ends for f in batch])) / 2
+            starts, ends = [f.starts for f in batch], [f.ends for f in batch]
+            loss = (_loss(torch, start, starts) + _loss(torch, end, ends)) / 2
+            if groups:
+                loss = loss + (shared_loss(torch, start, starts, rows) + shared_loss(torch, end, ends, rows)) / 2
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -11,7 +11,7 @@ import pytest
 
 import qa
 from qa import reader
-from qa.training import TUNE, features, load_split
+from qa.training import TUNE, features, grouped_features, load_split, shared_loss
 from tests.conftest import ROOT, SHARED, STRIKE_A
 
 SQUAD = SHARED / "benchmarks" / "squad"
@@ -129,6 +129,43 @@ def test_split_and_training_windows():
     for f in positives[:20]:  # every target span is inside the window's passage tokens
         w = f.window
         assert all(w.ctx_pos <= s < w.ctx_pos + len(w.offsets) for s in f.starts + f.ends)
+
+
+def test_grouped_windows_pair_the_answer_with_paragraphs_that_lack_it():
+    ex = load_split(TUNE)[:60]
+    groups = grouped_features(ex, others=2, max_len=128, stride=32)
+    assert len(groups) >= 50 and all(1 <= len(g) <= 3 for g in groups)
+    by_ids = {tuple(reader.encode_text(e.question)[0]): e for e in ex}
+    tok = reader.tokenizer()
+    checked = 0
+    for g in groups:
+        w = g[0].window
+        e = by_ids[tuple(w.input_ids[1 : w.ctx_pos - 1])]  # the question the group was read with
+        assert g[0].starts != (0,) and all(w.ctx_pos <= s < w.ctx_pos + len(w.offsets) for s in g[0].starts + g[0].ends)
+        for f in g[1:]:  # the other paragraphs are read as "no answer": none holds a gold answer
+            assert f.starts == f.ends == (0,)
+            passage = tok.decode(list(f.window.input_ids[f.window.ctx_pos : -1]))
+            words = [x.lower() for _, x in e.answers if x.replace(" ", "").isalpha()]
+            assert not any(x in passage for x in words), (e.question, words)
+            checked += 1
+    assert checked >= 60
+
+
+def test_shared_loss_compares_positions_across_one_questions_windows():
+    torch = pytest.importorskip("torch")
+    # two windows of 4 positions; the gold is position 2 of window 0; [CLS] is position 0 of each
+    logits = torch.tensor([[0.0, 1.0, 5.0, 1.0], [9.0, 1.0, 1.0, 1.0]])
+    targets = [(2,), (0,)]
+    low = shared_loss(torch, logits, targets, [[0, 1]])
+    # a [CLS] ("no answer in this window") logit is no competitor of a span: it does not change the loss
+    assert torch.isclose(low, shared_loss(torch, logits * torch.tensor([1.0, 1, 1, 1]).where(
+        torch.tensor([False, True, True, True]), torch.tensor(-3.0)), targets, [[0, 1]]))
+    # the other window's span scoring above the gold raises the loss
+    other = logits.clone()
+    other[1, 3] = 8.0
+    assert shared_loss(torch, other, targets, [[0, 1]]) > low + 2.0
+    # a question read alone, or a group without an answer, adds nothing
+    assert float(shared_loss(torch, logits, targets, [[0], [1]])) == 0.0
 
 
 @pytest.mark.skipif(not (SQUAD / "dev-v1.1.json.gz").exists(), reason="SQuAD data is not beside the repository")
