@@ -40,7 +40,8 @@ def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:
 
 def fuse(dense: dict[int, float], lexical: dict[int, float], dense_weight: float = 0.5) -> dict[int, float]:
     """Convex combination of min-max normalized scores: ``w * dense' + (1 - w) * lexical'``, each score
-    scaled to 0..1 over the candidates (both dicts hold a score for every candidate).
+    scaled to 0..1 over the candidates; a candidate one dict lacks counts as that dict's lowest (the FAISS store
+    gives every candidate both scores; a Milvus store knows only the scores each search returned).
 
     Unlike rank fusion (``rrf``), a passage that one retriever ranks first by far keeps that lead: a name that
     only one passage holds (BM25's clear first, absent from the dense top 40) was fused to rank 7-16 by RRF
