@@ -616,8 +616,6 @@ def swap_in(question: str, context: list[Context]) -> str | None:
     return prev.question[: slot.start] + core + prev.question[slot.end :]
 
 
-# --- the whole follow-up ---------------------------------------------------------------------------------
-
 # --- "What did they take next?": after the previous answer ---------------------------------------------
 
 _NEXT = re.compile(r"\s+(?:next|afterwards|after\s+that)(?=\s*[?.!]*\s*$)", re.I)
@@ -640,6 +638,8 @@ def resolve_sequence(question: str, context: list[Context], max_words: int = 8) 
         return question
     return question[: m.start()] + " after " + answer + question[m.end() :]
 
+
+# --- the whole follow-up ---------------------------------------------------------------------------------
 
 def _rewrite(question: str, context: list[Context]) -> tuple[str, tuple[tuple[str, Mention], ...]]:
     """``question`` standalone against ``context``, and the referents its pronouns were given."""

@@ -280,13 +280,17 @@ def prune_graph(model) -> int:
     g = model.graph
     before = len(g.node)
     made_by = {o: n for n in g.node for o in n.output}
-    consts = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    for n in g.node:
-        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
-            consts[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    # constant tensors by name, made arrays only when a Where reads them (the initializers hold every weight)
+    tensors = {i.name: i for i in g.initializer}
+    tensors.update({n.output[0]: n.attribute[0].t for n in g.node
+                    if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value"})
+
+    def const(name: str):
+        t = tensors.get(name)
+        return None if t is None else numpy_helper.to_array(t)
 
     def const_key(name: str):
-        a = consts.get(name)
+        a = const(name)
         return None if a is None else (str(a.dtype), a.shape, a.tobytes())
 
     rename: dict[str, str] = {}
@@ -295,7 +299,7 @@ def prune_graph(model) -> int:
         if n.op_type != "Where":
             continue
         cond = made_by.get(n.input[0])
-        zero = consts.get(n.input[1])
+        zero = const(n.input[1])
         if (cond is not None and cond.op_type == "IsNaN" and cond.input[0] == n.input[2]
                 and zero is not None and not np.any(zero)):
             rename[n.output[0]] = n.input[2]

@@ -106,13 +106,12 @@ class HybridRetriever:
         for i in dense.keys() - lexical.keys():  # BM25 score of dense-only hits (0 if no word is shared)
             lexical[i] = float(bm25[i])
         fused = fuse(dense, lexical, self.dense_weight)
-        dsim, lsc = dense, lexical
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         out = []
         for i in best:
             c = self.chunks[i]
             d = self.docs.get(c.source)
             out.append(Passage(source=c.source, title=d.title if d else "", date=d.date if d else None,
-                               start=c.start, end=c.end, text=c.text, score=fused[i], dense=dsim.get(i, 0.0),
-                               lexical=lsc.get(i, 0.0), chunk_id=i))
+                               start=c.start, end=c.end, text=c.text, score=fused[i], dense=dense[i],
+                               lexical=lexical[i], chunk_id=i))
         return out

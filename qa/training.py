@@ -159,19 +159,38 @@ def without_answer(context: str, answers: tuple[tuple[int, str], ...]) -> str | 
     return out
 
 
+def _encoder():
+    """``reader.encode_text``, each distinct text encoded once (questions and paragraphs recur)."""
+    encoded: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+
+    def enc(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        if text not in encoded:
+            encoded[text] = reader.encode_text(text)
+        return encoded[text]
+
+    return enc
+
+
+def _answer_spans(offsets: list[tuple[int, int]], answers: tuple[tuple[int, str], ...]) -> set[tuple[int, int]]:
+    """Token spans (first, last) of the gold answers the tokenizer can place."""
+    return {t for t in (reader.char_to_tokens(offsets, a, a + len(x)) for a, x in answers) if t is not None}
+
+
+def _answer_feature(w: Window, spans: set[tuple[int, int]]) -> Feature | None:
+    """``w`` with every gold span inside it as targets, or None if none is."""
+    inside = {p for p in (reader.token_span(w, a, b) for a, b in spans) if p is not None}
+    if not inside:
+        return None
+    return Feature(w, tuple(sorted({a for a, _ in inside})), tuple(sorted({b for _, b in inside})))
+
+
 def features(examples: list[Example], *, max_len: int = 192, stride: int = 64, neg_rate: float = 0.3,
              distractor_rate: float = 0.1, hard_rate: float = 0.0, removed_rate: float = 0.0,
              seed: int = 0) -> list[Feature]:
     """Training windows for ``examples`` (see the module docstring for which windows are kept)."""
     rng = random.Random(seed)
     hard = hard_negatives(examples, hard_rate, seed) if hard_rate else {}
-    encoded: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
-
-    def enc(text: str):
-        if text not in encoded:
-            encoded[text] = reader.encode_text(text)
-        return encoded[text]
-
+    enc = _encoder()
     by_article: dict[str, list[str]] = {}
     for e in examples:
         ctxs = by_article.setdefault(e.title, [])
@@ -181,18 +200,12 @@ def features(examples: list[Example], *, max_len: int = 192, stride: int = 64, n
     for e in examples:
         q_ids, _ = enc(e.question)
         ids, offs = enc(e.context)
-        spans = set()
-        if not e.impossible:
-            for start, text in e.answers:
-                t = reader.char_to_tokens(offs, start, start + len(text))
-                if t is not None:
-                    spans.add(t)
-            if not spans:
-                continue  # an answer the tokenizer cannot place: skip rather than teach noise
+        spans = set() if e.impossible else _answer_spans(offs, e.answers)
+        if not e.impossible and not spans:
+            continue  # an answer the tokenizer cannot place: skip rather than teach noise
         for w in reader.windows(q_ids, ids, offs, max_len=max_len, stride=stride):
-            inside = {p for p in (reader.token_span(w, a, b) for a, b in spans) if p is not None}
-            if inside:
-                out.append(Feature(w, tuple(sorted({a for a, _ in inside})), tuple(sorted({b for _, b in inside}))))
+            if f := _answer_feature(w, spans):
+                out.append(f)
             elif e.impossible or rng.random() < neg_rate:
                 out.append(Feature(w, (0,), (0,)))
         others = [c for c in by_article[e.title] if c != e.context]
@@ -223,13 +236,7 @@ def grouped_features(examples: list[Example], *, others: int, max_len: int = 192
         if e.context not in ctxs:
             ctxs.append(e.context)
     bm25 = {title: BM25(ctxs) for title, ctxs in by_article.items()}
-    encoded: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
-
-    def enc(text: str):
-        if text not in encoded:
-            encoded[text] = reader.encode_text(text)
-        return encoded[text]
-
+    enc = _encoder()
     out: list[list[Feature]] = []
     for e in examples:
         q_ids, _ = enc(e.question)
@@ -238,12 +245,8 @@ def grouped_features(examples: list[Example], *, others: int, max_len: int = 192
         if e.impossible:
             out.extend([Feature(w, (0,), (0,))] for w in wins)
             continue
-        spans = {t for t in (reader.char_to_tokens(offs, a, a + len(x)) for a, x in e.answers) if t is not None}
-        golden = []
-        for w in wins:
-            inside = {p for p in (reader.token_span(w, a, b) for a, b in spans) if p is not None}
-            if inside:
-                golden.append(Feature(w, tuple(sorted({a for a, _ in inside})), tuple(sorted({b for _, b in inside}))))
+        spans = _answer_spans(offs, e.answers)
+        golden = [f for f in (_answer_feature(w, spans) for w in wins) if f]
         if not golden:
             continue
         group = [rng.choice(golden)]
