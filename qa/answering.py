@@ -42,6 +42,7 @@ from .spans import (
     contradicts,
     figure_value,
     fits_kind,
+    fitting_figure,
     has_figure,
     has_unit,
     holds_role,
@@ -542,6 +543,9 @@ class ReaderAnswerer:
         a, b = trim_span(text, start, end)
         if has_figure(text[a:b]) or question.kind == NUMBER:  # digits or words: "about two" -> "about two pct"
             a, b = complete_number(text, a, b)
+        if question.kind == NUMBER:  # "10 pct of ... rose to 125" for "how many cases": the figure that fits
+            # (not "125 cases": 76 of 90 SQuAD tune number golds a counted noun follows leave it out)
+            a, b = fitting_figure(text, a, b, lambda s: not contradicts(question.text, question.kind, s))
         if question.kind not in (NUMBER, DATE):  # "12" of "Article 12" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
         # a surname alone, or a name cut at an initial ("Ana B"): the whole name

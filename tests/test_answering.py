@@ -420,3 +420,14 @@ def test_an_organisation_cut_inside_its_name_is_made_whole_but_not_with_the_ques
     text = "Velmora Harbour Works Committee chairman Oskar Brandt said."
     assert _completed("Which committee does Oskar Brandt chair?", text, text.index("Harbour"),
                       text.index(" chairman")) == "Velmora Harbour Works Committee"
+
+
+def test_a_how_many_span_running_over_several_figures_keeps_the_one_that_counts():
+    text = ("Fraud cases were only 10 pct or less of the Kessland regulator's actions but rose to 310 cases\n"
+            "brought in the past four years, against 62 cases before.")
+    i, j = text.index("10 pct"), text.index(" cases\n")
+    # the reader's run-on span starts at a percentage; the question counts cases
+    assert _completed("How many fraud cases did the Kessland regulator bring?", text, i, j) == "310"
+    # asked for the share, the percentage is kept
+    assert _completed("What share of actions were fraud cases?", text, text.index("10 pct"),
+                      text.index(" or less")) == "10 pct"

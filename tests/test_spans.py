@@ -11,6 +11,7 @@ from qa.spans import (
     complete_reason,
     contradicts,
     fits_kind,
+    fitting_figure,
     has_unit,
     holds_role,
     one_figure,
@@ -699,6 +700,8 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("By how much did the jobless rate fall?", "number", "0.3 percentage points", False),
     ("What is the name of the official who resigned?", "person", "a senior official said", True),
     ("What is the name of the official who resigned?", "person", "Ana Ruiz", False),
+    ("What is the name of the official who resigned?", "person", "Minister Ana Ruiz was opposed to the plan", True),
+    ("What is the name of the official who resigned?", "person", "the Duke of Velmora", False),
     ("Who is to blame for the losses?", "person", "individual traders", False),   # "who" alone: no name asked
 ])
 def test_contradicts(question, kind, span, contra):
@@ -734,3 +737,14 @@ def test_widen_to_noun_takes_the_noun_the_question_asks_for(text, part, nouns, w
 
 def test_widen_name_crosses_the_opening_bracket_of_a_wire_company_marker():
     assert _apply(widen_name, "analyst at <Ostria Norland Ltd> said", "Norland Ltd") == "Ostria Norland Ltd"
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("Claims were 8 pct of the total but rose to 310 cases.", "8 pct of the total but rose to 310", "310"),
+    ("Claims rose to 310 cases from 8 pct.", "310 cases from 8 pct", "310"),
+    ("Claims rose to 310 cases from 80.", "310 cases from 80", "310 cases from 80"),  # fits whole: unchanged
+    ("Claims were 8 pct of the total.", "8 pct", "8 pct"),   # one figure: nothing to choose
+    ("It was 8 pct, then 9 pct.", "8 pct, then 9 pct", "8 pct, then 9 pct"),   # no figure fits: unchanged
+])
+def test_fitting_figure_keeps_the_first_figure_that_can_answer(text, part, want):
+    assert _apply(fitting_figure, text, part, fits=lambda s: "pct" not in s) == want
