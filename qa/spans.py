@@ -239,7 +239,7 @@ thursday friday saturday sunday""".split())
 _WORD = r"[^\s]+"
 _NAME_CORE = re.compile(r"[^\W\d_][\w’'\-]*\Z")
 _PARTICLE_NAME = re.compile(rf"(?:{'|'.join(sorted(_PARTICLES))})[-’'][^\W\d_][\w’'\-]*\Z")
-_INITIAL = re.compile(r"[A-Z]\.\Z")
+_INITIAL = re.compile(r"(?:[A-Z]\.)+\Z")  # "F.", "E.M."
 _PREV_WORD = re.compile(rf"(?<![^\s<])([^\s<]\S*)({_GAP})\Z")  # "<Name Ltd>": wire copy marks companies
 _NEXT_WORD = re.compile(rf"({_GAP})({_WORD})")
 _SENTENCE_END = re.compile(r"(?:\A|[.!?][\"'”’)]*|\n[ \t]*\n)[ \t\n]*\Z")

@@ -137,6 +137,7 @@ def test_complete_number_never_leaves_the_text():
     ("The firm Brightwater Tools & Dies Co. was sold.", "Dies", "Brightwater Tools & Dies Co."),
     ("Aides said Ana Ruiz's team had won.", "Ana", "Ana Ruiz"),
     ("It sued Norland and its chairman, Oskar T. Brandt Jr, on Monday.", "Oskar T", "Oskar T. Brandt Jr"),
+    ("A group led by O.T. Brandt and Co agreed to buy Norland.", "Brandt and Co", "O.T. Brandt and Co"),  # initials
 ])
 def test_widen_name_takes_the_run_of_capitalized_words(text, part, want):
     assert _apply(widen_name, text, part) == want
