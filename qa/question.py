@@ -233,7 +233,7 @@ def analyse(text: str) -> Question:
         head = _head_phrase(words, 0)
         named = re.match(r"what (is|was|are|were) the (name|names) of (the |a |an )?", tail)
         if not head and named:  # "what is the name of the official who ..." asks for an official
-            head = _head_phrase(["what", *tail[named.end() :].split()], 0)
+            head = _head_phrase(["what", *re.findall(r"[a-z0-9’'\-]+", tail[named.end() :])], 0)
         # the head noun is the first word that names a class; else the phrase's last word
         classes = _STEMMED["person"] | _STEMMED["place"] | _STEMMED["org"] | _STEMMED["date"]
         # "present day" / "modern day" written apart is an adjective ("what present day county"), not the noun asked

@@ -1011,6 +1011,23 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     return a, _clause_end(text, end, _REASON_END, hi, max(end, cause.end()))
 
 
+# a connective that opens a reason or a purpose: "because", "due to", "since", "in order to", "so that"
+_REASON_OPENER = re.compile(rf"(?:{_BECAUSE.pattern}|\b(?:since|thanks{_GAP}to|in{_GAP}order{_GAP}to|so{_GAP}as{_GAP}to|"
+                            rf"so{_GAP}that)\b)", _I)
+_REASON_BEFORE = re.compile(rf"{_REASON_OPENER.pattern}[ \t]*\n?[ \t]*\Z", _I)
+
+
+def opens_reason(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is introduced as a reason or a purpose: it starts with a connective
+    ("because ...", "in order to ...", "so that ...") or comes right after one ("due to" + "high costs").
+
+    >>> t = "Norland cut output because demand fell, and hired staff to cut costs."
+    >>> opens_reason(t, t.index("demand"), t.index(", and")), opens_reason(t, t.index("to cut"), len(t) - 1)
+    (True, False)
+    """
+    return bool(_REASON_OPENER.match(text, start, end) or _REASON_BEFORE.search(text, max(0, start - 30), start))
+
+
 def _clause_end(text: str, end: int, stop: re.Pattern, hi: int, frm: int | None = None) -> int:
     """Where the clause holding ``text[..end]`` ends: before the first ``stop`` from ``frm`` (default ``end``)
     up to ``hi``, trailing spaces and punctuation left out, never before ``end``."""

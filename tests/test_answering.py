@@ -431,3 +431,12 @@ def test_a_how_many_span_running_over_several_figures_keeps_the_one_that_counts(
     # asked for the share, the percentage is kept
     assert _completed("What share of actions were fraud cases?", text, text.index("10 pct"),
                       text.index(" or less")) == "10 pct"
+
+
+def test_a_why_question_ranks_the_span_given_as_a_reason_first():
+    text = ("Norland Mills cut output at its Velmora plant, the biggest cut in a decade, in order to\n"
+            "clear stocks of unsold steel, its chairman said.")
+    spans = [("the biggest cut in a decade", 5.0), ("clear stocks of unsold steel", 3.0)]
+    assert _ranked("Why did Norland Mills cut output?", text, spans)[0] == "in order to clear stocks of unsold steel"
+    # any other question keeps the reader's order
+    assert _ranked("What was the Norland Mills cut?", text, spans)[0] == "the biggest cut in a decade"

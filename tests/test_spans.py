@@ -15,6 +15,7 @@ from qa.spans import (
     has_unit,
     holds_role,
     one_figure,
+    opens_reason,
     role_asked,
     same_quantity_kind,
     trim_span,
@@ -749,3 +750,16 @@ def test_widen_name_crosses_the_opening_bracket_of_a_wire_company_marker():
 ])
 def test_fitting_figure_keeps_the_first_figure_that_can_answer(text, part, want):
     assert _apply(fitting_figure, text, part, fits=lambda s: "pct" not in s) == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("Norland cut output because demand fell.", "demand fell", True),
+    ("Norland cut output due to\nweak demand.", "weak demand", True),              # across a wrapped line
+    ("Norland cut output in order to clear stocks.", "in order to clear stocks", True),
+    ("Norland cut output so that prices recover.", "prices recover", True),
+    ("Norland agreed to cut output.", "cut output", False),                        # a bare "to" is no purpose
+    ("Demand fell, so Norland cut output.", "Norland cut output", False),          # what followed, not why
+])
+def test_opens_reason(text, part, want):
+    i = text.index(part)
+    assert opens_reason(text, i, i + len(part)) is want
