@@ -505,7 +505,8 @@ _TIME_WORDS = ("today tonight yesterday tomorrow morning afternoon evening night
                "winter decade decades century centuries").split()
 # wire copy writes some months in lowercase ("since last november"); "may" and "march" are words as well
 _LOWER_MONTHS = "january february april june july august september october november december".split()
-_CALENDAR_RE = re.compile(rf"\b(?:{'|'.join([w2 for w in _MONTHS + _WEEKDAYS for w2 in (w, w.upper())] + _LOWER_MONTHS)})\b")
+_CALENDAR_RE = re.compile(rf"\b(?:{'|'.join([w2 for w in _MONTHS + _WEEKDAYS for w2 in (w, w.upper())] + _LOWER_MONTHS)})\b|"
+                          rf"\b(?:{'|'.join(_WEEKDAYS[:7])})s\b")  # "on Sundays"
 _DATE_RE = re.compile(
     rf"\d|\b(?:{'|'.join(_TIME_WORDS)})\b|"
     r"\b(?:last|next|this|previous|coming|same)\s+(?:week|weekend|month|quarter|year)\b|"
@@ -755,6 +756,7 @@ def has_unit(span: str, unit: str) -> bool:
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:year|date|day|month)\b", _I)
 _ASKS_NAME = re.compile(r"\b(?:names?|named)\b", _I)
 _HOW_MUCH = re.compile(r"\bhow\s+much\b", _I)
 _PERCENTAGE_POINTS = re.compile(r"\bpercentage\s+points?\b", _I)
@@ -801,6 +803,9 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         return True
     # a name is capitalized, and no clause ("Minister Ana Ruiz was opposed to a tax" is no name)
     if kind == "person" and _ASKS_NAME.search(question) and (not fits_kind(kind, span) or _clause(span)):
+        return True
+    # "on what date", "which year": a date, not the event ("when we were told") that "when" may be answered by
+    if kind == "date" and _ASKS_CALENDAR.search(question) and not fits_kind(kind, span):
         return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)

@@ -704,6 +704,10 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("What is the name of the official who resigned?", "person", "Ana Ruiz", False),
     ("What is the name of the official who resigned?", "person", "Minister Ana Ruiz was opposed to the plan", True),
     ("What is the name of the official who resigned?", "person", "the Duke of Velmora", False),
+    ("On what date was Brandt suspended?", "date", "when he was told of the charges", True),   # a date asked
+    ("On what date was Brandt suspended?", "date", "March 3", False),
+    ("When was Brandt suspended?", "date", "after the charges were filed", False),   # "when": an event may answer
+    ("What day of the week does the Velmora market open?", "date", "Sundays", False),
     ("Who is to blame for the losses?", "person", "individual traders", False),   # "who" alone: no name asked
 ])
 def test_contradicts(question, kind, span, contra):
