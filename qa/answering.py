@@ -52,6 +52,7 @@ from .spans import (
     role_asked,
     same_quantity_kind,
     trim_span,
+    whole_words,
     widen_list,
     widen_name,
     widen_numbered_name,
@@ -545,7 +546,7 @@ class ReaderAnswerer:
     def complete(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
         """The reader's span made whole: edges trimmed, a number's unit and qualifier, a numbered name's
         word, a person's full name, a date's day and year."""
-        a, b = trim_span(text, start, end)
+        a, b = trim_span(text, *whole_words(text, start, end))
         if has_figure(text[a:b]) or question.kind == NUMBER:  # digits or words: "about two" -> "about two pct"
             a, b = complete_number(text, a, b)
         if question.kind == NUMBER:  # "10 pct of ... rose to 125" for "how many cases": the figure that fits

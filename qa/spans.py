@@ -437,6 +437,21 @@ def _keeps_period(s: str) -> bool:
         re.fullmatch(r"[A-Z][a-z]?\.", last))
 
 
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span that cuts a word (the reader reads word pieces: "400 ml" of "400 mln") grown to whole words.
+
+    >>> t = "a proposed 400 mln dlr acquisition"
+    >>> a, b = whole_words(t, t.index("400"), t.index("n dlr")); t[a:b]
+    '400 mln'
+    """
+    start, end = _clamp(text, start, end)
+    while 0 < start < end and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while start < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim punctuation and unbalanced brackets at a span's edges.
 

@@ -440,3 +440,9 @@ def test_a_why_question_ranks_the_span_given_as_a_reason_first():
     assert _ranked("Why did Norland Mills cut output?", text, spans)[0] == "in order to clear stocks of unsold steel"
     # any other question keeps the reader's order
     assert _ranked("What was the Norland Mills cut?", text, spans)[0] == "the biggest cut in a decade"
+
+
+def test_a_span_cut_inside_a_word_is_made_whole_and_completed():
+    text = "The board approved USAir Group's proposed 400 mln\ndlr acquisition of Kessland Air."
+    i = text.index("400")
+    assert _completed("How much is USAir Group paying for Kessland Air?", text, i, i + len("400 ml")) == "400 mln\ndlr"

@@ -22,6 +22,7 @@ from qa.spans import (
     unit_of,
     widen_name,
     widen_numbered_name,
+    whole_words,
     widen_to_noun,
 )
 from qa.text import collapse_whitespace, squad_normalize
@@ -767,3 +768,14 @@ def test_fitting_figure_keeps_the_first_figure_that_can_answer(text, part, want)
 def test_opens_reason(text, part, want):
     i = text.index(part)
     assert opens_reason(text, i, i + len(part)) is want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("a proposed 400 mln dlr deal", "400 ml", "400 mln"),                 # cut inside a word: the whole word
+    ("it expects 42,000 ounces of gold", "42,000 ounce", "42,000 ounces"),
+    ("shares of Norland rose", "orland", "Norland"),                      # and at the start
+    ("the A320 order", "320", "A320"),
+    ("a proposed 400 mln dlr deal", "400 mln", "400 mln"),                # whole words: unchanged
+])
+def test_whole_words(text, part, want):
+    assert _apply(whole_words, text, part) == want
