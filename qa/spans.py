@@ -771,6 +771,10 @@ def has_unit(span: str, unit: str) -> bool:
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", _I)
+_ASKS_MONTH = re.compile(r"\b(?:what|which)\s+month\b", _I)
+_A_YEAR = re.compile(r"\d\d|\b(?:last|this|next|that|the\s+same|previous|coming)\s+year\b|\b(?:century|centuries|decade)\b", _I)
+_A_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\b|\b(?:last|this|next|that|the\s+same|previous|coming)\s+month\b", _I)
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:year|date|day|month)\b", _I)
 _ASKS_NAME = re.compile(r"\b(?:names?|named)\b", _I)
 _HOW_MUCH = re.compile(r"\bhow\s+much\b", _I)
@@ -821,6 +825,10 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         return True
     # "on what date", "which year": a date, not the event ("when we were told") that "when" may be answered by
     if kind == "date" and _ASKS_CALENDAR.search(question) and not fits_kind(kind, span):
+        return True
+    # "which year" a year ("1987", "'87", "next year", "the 1990s"), "what month" a month: not "Saturday"
+    if kind == "date" and ((_ASKS_YEAR.search(question) and not _A_YEAR.search(span))
+                           or (_ASKS_MONTH.search(question) and not _A_MONTH.search(span))):
         return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)

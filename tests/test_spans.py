@@ -709,6 +709,12 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("On what date was Brandt suspended?", "date", "March 3", False),
     ("When was Brandt suspended?", "date", "after the charges were filed", False),   # "when": an event may answer
     ("What day of the week does the Velmora market open?", "date", "Sundays", False),
+    ("Until what month was the Kessland vote put off?", "date", "Saturday", True),   # a month asked, a weekday given
+    ("Until what month was the Kessland vote put off?", "date", "June", False),
+    ("In which year did the Velmora mill open?", "date", "March", True),               # a year asked, no year given
+    ("In which year did the Velmora mill open?", "date", "1987", False),
+    ("In which year did the Velmora mill open?", "date", "the 2nd century BCE", False),
+    ("In which year will the Velmora mill open?", "date", "next year", False),
     ("Who is to blame for the losses?", "person", "individual traders", False),   # "who" alone: no name asked
 ])
 def test_contradicts(question, kind, span, contra):
