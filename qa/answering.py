@@ -535,6 +535,8 @@ class ReaderAnswerer:
         ranked = sorted(out, key=lambda c: (off_kind(c), (c.source, c.start, c.end) in other_holder, -rank(c)))
         if question.kind == NUMBER:  # one figure, not the clause that runs on to the next (ranked whole: the
             ranked = [_one_figure(c, docs[c.source].text, unit) for c in ranked]  # words after it are its context)
+        if question.kind == PERSON:
+            ranked = _fuller_name(ranked)
         return _dedupe(ranked)
 
     def _coverage(self, q_terms: list[str], text: str, a: int, b: int) -> float:
@@ -629,6 +631,19 @@ def headline_end(doc: Document) -> int:
 def _one_figure(c: Candidate, text: str, unit: str = "") -> Candidate:
     a, b = one_figure(text, c.start, c.end, unit)
     return c if (a, b) == (c.start, c.end) else replace(c, start=a, end=b, text=collapse_whitespace(text[a:b]))
+
+
+def _fuller_name(ranked: list[Candidate], among: int = 5) -> list[Candidate]:
+    """A surname alone first ("Amstutz", where the reader found it), and the same person by full name among
+    the next ``among`` candidates ("undersecretary Dan Amstutz"): the full name first, cited where it stands,
+    as sure as the surname was (it is the same answer)."""
+    if not ranked or len(ranked[0].text.split()) != 1:
+        return ranked
+    for c in ranked[1 : among + 1]:
+        words = c.text.split()
+        if len(words) >= 2 and words[-1] == ranked[0].text and c.confidence > 0:
+            return [replace(c, confidence=max(c.confidence, ranked[0].confidence)), *(x for x in ranked if x is not c)]
+    return ranked
 
 
 def _phrase(text: str) -> bool:

@@ -446,3 +446,13 @@ def test_a_span_cut_inside_a_word_is_made_whole_and_completed():
     text = "The board approved USAir Group's proposed 400 mln\ndlr acquisition of Kessland Air."
     i = text.index("400")
     assert _completed("How much is USAir Group paying for Kessland Air?", text, i, i + len("400 ml")) == "400 mln\ndlr"
+
+
+def test_a_surname_alone_gives_way_to_the_same_person_by_full_name():
+    text = ("Brandt's plan would let the Velmora mill stay open. The plan was put forward by deputy minister\n"
+            "Oskar Brandt, officials said.")
+    spans = [("Brandt", 9.0), ("Oskar Brandt", 7.0)]
+    assert _ranked("Which official put forward the plan for the Velmora mill?", text, spans)[0] == "Oskar Brandt"
+    # another person's full name is not the same answer
+    assert _ranked("Which official put forward the plan for the Velmora mill?",
+                   text.replace("Oskar Brandt", "Oskar Vinter"), [("Brandt", 9.0), ("Oskar Vinter", 7.0)])[0] == "Brandt"
