@@ -635,13 +635,13 @@ def _one_figure(c: Candidate, text: str, unit: str = "") -> Candidate:
 
 def _fuller_name(ranked: list[Candidate], among: int = 5) -> list[Candidate]:
     """A surname alone first ("Amstutz", where the reader found it), and the same person by full name among
-    the next ``among`` candidates ("undersecretary Dan Amstutz"): the full name first, cited where it stands,
-    as sure as the surname was (it is the same answer)."""
+    the next ``among`` candidates ("Dan Amstutz", every word capitalized: a name, not a clause ending in it): the
+    full name first, cited where it stands, as sure as the surname was (it is the same answer)."""
     if not ranked or len(ranked[0].text.split()) != 1:
         return ranked
     for c in ranked[1 : among + 1]:
         words = c.text.split()
-        if len(words) >= 2 and words[-1] == ranked[0].text and c.confidence > 0:
+        if len(words) >= 2 and words[-1] == ranked[0].text and c.confidence > 0 and all(w[:1].isupper() for w in words):
             return [replace(c, confidence=max(c.confidence, ranked[0].confidence)), *(x for x in ranked if x is not c)]
     return ranked
 

@@ -456,3 +456,9 @@ def test_a_surname_alone_gives_way_to_the_same_person_by_full_name():
     # another person's full name is not the same answer
     assert _ranked("Which official put forward the plan for the Velmora mill?",
                    text.replace("Oskar Brandt", "Oskar Vinter"), [("Brandt", 9.0), ("Oskar Vinter", 7.0)])[0] == "Brandt"
+
+
+def test_a_clause_ending_in_the_surname_is_not_the_fuller_name():
+    text = "Kessland blamed Brandt. Its spokeswoman Ana Ruiz accused the mayor and Brandt of delays."
+    spans = [("Brandt", 9.0), ("Ana Ruiz accused the mayor and Brandt", 7.0)]
+    assert _ranked("Whom did Kessland blame for the delays?", text, spans)[0] == "Brandt"
