@@ -173,7 +173,8 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
 
 # where a figure's clause runs on to another figure: a comma or semicolon, or a comparison ("14 pct from 12,310",
 # "a loss of 84.2 mln dlrs on revenues of 1.9 billion"; 1 of 551 SQuAD tune number golds holds one)
-_FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|versus|vs\.?)(?=\s)", _I)
+_FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|versus|vs\.?|after)(?=\s)|"
+                           r"\sand(?=\s+(?![\d$£€¥]|(?:about|some|nearly|almost|over|under|up\s+to)\s)[^\W\d_])", _I)
 
 
 def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, int]:

@@ -729,6 +729,10 @@ def test_contradicts(question, kind, span, contra):
      "84.2 mln dlrs"),
     ("Volume rose 14 pct from 12,310,552.", "14 pct from 12,310,552", "percent", "14 pct"),
     ("Output rose 5 pct on Tuesday.", "5 pct on Tuesday", "", "5 pct on Tuesday"),   # no figure after "on"
+    ("It will cost 50 mln dlrs to build and the firm plans to spend 100 mln more.",
+     "50 mln dlrs to build and the firm plans to spend 100", "", "50 mln dlrs to build"),   # a new clause after "and"
+    ("Between 100 and 150 mln dlrs were lost.", "100 and 150 mln dlrs", "", "100 and 150 mln dlrs"),   # a range
+    ("Deposits were 7.7 billion marks after 6.6 billion.", "7.7 billion marks after 6.6 billion", "", "7.7 billion marks"),
 ])
 def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
     i = text.index(part)
