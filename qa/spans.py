@@ -171,8 +171,10 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     return a, b
 
 
-# where a figure's clause runs on to another figure: a comma or semicolon, or a comparison ("14 pct from 12,310",
-# "a loss of 84.2 mln dlrs on revenues of 1.9 billion"; 1 of 551 SQuAD tune number golds holds one)
+# where a figure's clause runs on to another figure: a comma or semicolon, a comparison ("14 pct from 12,310",
+# "a loss of 84.2 mln dlrs on revenues of 1.9 billion", "7.7 billion after 6.6 billion"; 1 of 551 SQuAD tune number
+# golds holds one), or "and" opening a new clause ("50 mln dlrs to develop and the company plans to spend 100 mln";
+# not a range or a list of figures: "between 100 and 150", "12 and about 15")
 _FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|versus|vs\.?|after)(?=\s)|"
                            r"\sand(?=\s+(?![\d$£€¥]|(?:about|some|nearly|almost|over|under|up\s+to)\s)[^\W\d_])", _I)
 
@@ -788,19 +790,19 @@ _ASKED_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", _I)
 _COUNT_WORDS = frozenset("more less fewer of did does do was were is are will would has have had can could".split())
 
 
+_NAME_LINKS = frozenset(("of", "the", "and"))
+
+
 def _clause(span: str) -> bool:
     """Whether a span holds three or more lowercase words other than a name's particles and "of", "the",
-    "and": a clause or a description, not a name ("the Duke of Velmora" is one; 29 name-asking person
-    questions of the SQuAD tune half have no gold that is not).
+    "and": a clause or a description, not a name ("the Duke of Velmora" is a name; of the 29 name-asking
+    person questions of the SQuAD tune half, no gold is a clause).
 
     >>> _clause("the Duke of Velmora"), _clause("Ana Ruiz, who was opposed to the tax")
     (False, True)
     """
     words = re.findall(r"[^\W\d_][\w'’\-]*", span)
     return sum(w[0].islower() and w.lower() not in _PARTICLES | _NAME_LINKS for w in words) >= 3
-
-
-_NAME_LINKS = frozenset(("of", "the", "and"))
 
 
 def contradicts(question: str, kind: str, span: str) -> bool:
