@@ -790,7 +790,7 @@ _ASKED_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", _I)
 _COUNT_WORDS = frozenset("more less fewer of did does do was were is are will would has have had can could".split())
 
 
-_NAME_LINKS = frozenset(("of", "the", "and"))
+_NAME_LINKS = _PARTICLES | {"of", "the", "and"}  # lowercase words a name may hold
 
 
 def _clause(span: str) -> bool:
@@ -802,7 +802,7 @@ def _clause(span: str) -> bool:
     (False, True)
     """
     words = re.findall(r"[^\W\d_][\w'’\-]*", span)
-    return sum(w[0].islower() and w.lower() not in _PARTICLES | _NAME_LINKS for w in words) >= 3
+    return sum(w[0].islower() and w.lower() not in _NAME_LINKS for w in words) >= 3
 
 
 def contradicts(question: str, kind: str, span: str) -> bool:
@@ -826,12 +826,11 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     # a name is capitalized, and no clause ("Minister Ana Ruiz was opposed to a tax" is no name)
     if kind == "person" and _ASKS_NAME.search(question) and (not fits_kind(kind, span) or _clause(span)):
         return True
-    # "on what date", "which year": a date, not the event ("when we were told") that "when" may be answered by
-    if kind == "date" and _ASKS_CALENDAR.search(question) and not fits_kind(kind, span):
-        return True
-    # "which year" a year ("1987", "'87", "next year", "the 1990s"), "what month" a month: not "Saturday"
-    if kind == "date" and ((_ASKS_YEAR.search(question) and not _A_YEAR.search(span))
-                           or (_ASKS_MONTH.search(question) and not _A_MONTH.search(span))):
+    # "on what date", "which year": a date, not the event ("when we were told") that "when" may be answered by;
+    # and "which year" a year ("1987", "'87", "next year", "the 1990s"), "what month" a month, not "Saturday"
+    if kind == "date" and _ASKS_CALENDAR.search(question) and (
+            not fits_kind(kind, span) or (_ASKS_YEAR.search(question) and not _A_YEAR.search(span))
+            or (_ASKS_MONTH.search(question) and not _A_MONTH.search(span))):
         return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
