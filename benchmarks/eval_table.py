@@ -7,7 +7,7 @@ Rows:
 * ``seeds dev.jsonl`` — ``../shared/eval/dev.jsonl`` over ``seeds/`` (the developers' sample);
 * ``news_dev`` — ``../shared/eval/news_dev/questions.jsonl`` over its 12 Reuters-1987 articles, read in
   place from ``../shared`` (news the code was not written on);
-* ``reuters_dev`` — ``benchmarks/reuters_dev.jsonl`` (736 questions, 126 unanswerable, written in twenty-four
+* ``reuters_dev`` — ``benchmarks/reuters_dev.jsonl`` (766 questions, 131 unanswerable, written in twenty-five
   batches on 124 more Reuters-1987 articles, read from ``../shared/corpora`` by id): a second news sample.
   Its misses were looked at and fixed as classes (run-on spans, numbered names, count units, ...), so it
   is a dev set like ``news_dev``, not a held-out one;

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .spans import AMOUNT_END, ASKED_IN_CURRENCY, RATE_NOUNS
+from .spans import AMOUNT_END, AMOUNT_MODIFIER, ASKED_IN_CURRENCY, MODIFIED_END, RATE_NOUNS
 from .text import STOPWORDS, stem, terms
 
 NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
@@ -35,13 +35,14 @@ DATE_NOUNS = frozenset("year date day month time week decade century season".spl
 AUXILIARIES = frozenset("""is are was were did does do has have had can could will would should may might
 must shall""".split())
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
+_AMOUNTS = rf"price|profit|profits|revenue|revenues|sales|earnings|fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}"
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
     r"population|distance|age|level|value)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
-    r"\bwhat ((is|was|were|are|will be) the (?:[a-z-]+ )?)?(price|profit|profits|revenue|revenues|sales|earnings|"
-    rf"fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}){AMOUNT_END}"
+    rf"\bwhat (?:(?:(?:is|was|were|are|will be) the (?:[a-z-]+ )?)?(?:{_AMOUNTS}){AMOUNT_END}|"
+    rf"{AMOUNT_MODIFIER}(?:{_AMOUNTS}){MODIFIED_END})"  # "what trigger price was set"
 )
 _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|\b(?:at|to)\s+what\s+(?:\w+\s+)?level\b")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")

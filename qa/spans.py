@@ -701,6 +701,11 @@ _ASKABLE_UNITS = frozenset(_CURRENCY_WORDS + _MEASURE_WORDS) - frozenset(
 RATE_NOUNS = r"(?:interest|inflation|unemployment|jobless|growth|tax|vacancy)\s+rates?"
 _AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|may|might|must"
 AMOUNT_END = rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|a|an|the|{_AUX})\b)"
+# a word right after "what" saying which amount is asked ("what trigger price", "what per-share price"); not a
+# verb ("what controls wages", "what raised prices": a word ending in -s or -ed is read as one), and then the
+# amount's noun is followed by a verb or a preposition, not by an object ("what mistake cost the firm its lead")
+AMOUNT_MODIFIER = r"[a-z-]+(?<!s)(?<!ed)\s+"
+MODIFIED_END = rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|{_AUX})\b)"
 _ASKED_PERCENT = re.compile(rf"\b(?:percentage|percent|per\s+cent|pct)\b|\b{RATE_NOUNS}\b", _I)
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
@@ -716,7 +721,8 @@ _SUM_NOUNS = (rf"{_MONEY_NOUNS}|penalty|penalties|fines|deficit|deficits|judgmen
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|"
     rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
+    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
+    rf"{AMOUNT_MODIFIER}(?:{_MONEY_NOUNS}){MODIFIED_END})|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
 # "What is the par value, in Ostrian crowns, ...": a question that names the currency of its answer

@@ -357,6 +357,11 @@ def test_complete_date_stops_at_a_blank_line():
     ("What was the net profit of the bank last year?", "money"),
     ("What mistake cost the firm its lead?", ""),  # "cost" the verb of another question
     ("What interest rate does the loan carry?", "percent"),
+    # one word saying which amount: "what trigger price", not a verb before the noun
+    ("What trigger price was agreed for Ostrian wheat?", "money"),
+    ("What per-share price did Kessland Mills offer?", "money"),
+    ("What controls wages in Velmora?", ""),
+    ("What raised prices in Norland?", ""),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
@@ -368,6 +373,10 @@ def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     ("What interest rate does the loan carry?", True),
     ("What fee structure did the school adopt?", False),  # "fee" names the structure here
     ("What mistake cost the firm its lead?", False),
+    ("What trigger price was agreed for Ostrian wheat?", True),
+    ("What cash price per share did Kessland Mills offer?", True),
+    ("What economic growth rate does Velmora expect?", True),
+    ("What controls wages in Velmora?", False),
 ])
 def test_a_question_asking_an_amount_of_money_or_a_rate_asks_for_a_figure(question, figure):
     from qa.question import NUMBER, analyse
