@@ -20,9 +20,9 @@ from qa.spans import (
     same_quantity_kind,
     trim_span,
     unit_of,
+    whole_words,
     widen_name,
     widen_numbered_name,
-    whole_words,
     widen_to_noun,
 )
 from qa.text import collapse_whitespace, squad_normalize
@@ -313,6 +313,11 @@ def test_rules_keep_offsets_inside_the_text_and_move_one_way():
     ("Sales rose in the second-half of\n1987.", "1987", "second-half of\n1987"),
     ("Profit will grow in fiscal 1988.", "1988", "fiscal 1988"),
     ("The bridge opened in 1986.", "1986", "1986"),
+    # its qualifier: "late 1987", "early March", "mid-1990s"
+    ("It hopes to file by late 1987, it said.", "1987", "late 1987"),
+    ("Talks resume in early March in Velmora.", "March", "early March"),
+    ("Rates peaked in the mid-1990s.", "1990s", "mid-1990s"),
+    ("The price was late, 1987 data showed.", "1987", "1987"),  # "late," is no qualifier of the year
 ])
 def test_complete_date_adds_day_year_or_part_of_day(text, part, want):
     i = text.index(part)
