@@ -175,8 +175,8 @@ def name_kind(name: str) -> tuple[str, bool]:
 
     >>> name_kind("Northern Defence Forces"), name_kind("JNW"), name_kind("Foreign Minister Lina Haddad")
     (('org', True), ('org', True), ('person', True))
-    >>> name_kind("Zelten Military Airport"), name_kind("Lina Haddad")
-    (('place', True), ('', False))
+    >>> name_kind("Zelten Military Airport"), name_kind("Velmora University Hospital"), name_kind("Lina Haddad")
+    (('place', True), ('place', True), ('', False))
     """
     words = name.replace("’", "'").split()
     if len(words) == 1 and re.fullmatch(r"[A-Z][A-Z0-9&\-.]{1,7}", words[0]):
@@ -185,10 +185,13 @@ def name_kind(name: str) -> tuple[str, bool]:
     titled = _strip_title(name) != name
     if titled and not any(s in _ORG_STEMS | _PLACE_STEMS for s in stems[1:]):
         return PERSON, True
-    if any(s in _ORG_STEMS for s in stems[1:]) or (len(stems) > 1 and stems[0] in _ORG_STEMS and "of" in words):
+    if len(stems) > 1 and stems[0] in _ORG_STEMS and "of" in words:  # "Bank of Velmora"
         return ORG, True
-    if any(s in _PLACE_STEMS for s in stems[1:]):
-        return PLACE, True
+    for s in reversed(stems[1:]):  # the last class noun is the head: "Velmora University Hospital" is a place
+        if s in _ORG_STEMS:
+            return ORG, True
+        if s in _PLACE_STEMS:
+            return PLACE, True
     return "", False
 
 

@@ -30,7 +30,9 @@ university school street square continent location place site crossing camp gove
 front axis axes suburb mountain valley sea lake coast bridge facility building county municipality""".split())
 ORG_NOUNS = frozenset("""group organization organisation faction militia party coalition company agency
 army force forces movement alliance outlet newspaper channel network ministry government council
-union bank brigade regiment unit team club firm body institution observatory committee""".split())
+union bank brigade regiment unit team club firm body institution observatory committee division subsidiary
+department association federation corporation board commission authority bureau institute university
+court airline carrier insurer broker brokerage consortium cartel""".split())
 DATE_NOUNS = frozenset("year date day month time week decade century season".split())
 AUXILIARIES = frozenset("""is are was were did does do has have had can could will would should may might
 must shall""".split())

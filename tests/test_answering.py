@@ -380,6 +380,10 @@ def test_same_word_and_near_coverage():
     ("What was the value of exports in 1986?", "number"),
     ("What is the par value, in Hong Kong dollars, of the shares?", "number"),   # names its currency
     ("What is the name of the council's new plan?", "entity"),                   # a possessor is no head noun
+    ("Which Kessland Mills division will sell the scanner?", "org"),             # organisations by their nouns
+    ("In which court did Velmora Shipping file its suit?", "org"),
+    ("Which carrier did Ostria Air try to buy?", "org"),
+    ("What trigger price was set for Norland wheat?", "number"),                 # one word before "price"
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind

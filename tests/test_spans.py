@@ -712,6 +712,7 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("What was the jobless rate in May?", "number", "0.3 percentage points", True),      # a change for a level
     ("Which company holds half of the shares?", "org", "323,000", True),                 # a figure for a name
     ("Which company holds half of the shares?", "org", "3M Co", False),
+    ("Which Kessland Mills division will sell the scanner?", "org", "4500", True),       # a model number, no division
     ("Why did Kessland's mining profit fall?", "reason", "about 35 mln dlrs", True),      # a figure is no reason
     ("Why did Kessland's mining profit fall?", "reason", "lower prices of 35 mln tonnes", False),
     ("By how much did the jobless rate fall?", "number", "0.3 percentage points", False),
