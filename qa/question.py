@@ -37,7 +37,7 @@ DATE_NOUNS = frozenset("year date day month time week decade century season".spl
 AUXILIARIES = frozenset("""is are was were did does do has have had can could will would should may might
 must shall""".split())
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
-_AMOUNTS = rf"price|profit|profits|revenue|revenues|sales|earnings|fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}"
+_AMOUNTS = rf"amount|sum|total|value(?= of)|price|profit|profits|revenue|revenues|sales|earnings|fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}"
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"

@@ -384,6 +384,9 @@ def test_same_word_and_near_coverage():
     ("In which court did Velmora Shipping file its suit?", "org"),
     ("Which carrier did Ostria Air try to buy?", "org"),
     ("What trigger price was set for Norland wheat?", "number"),                 # one word before "price"
+    ("What total amount of interest did Velmora Mills owe?", "number"),          # an amount, a sum, a value of
+    ("What value of bonds did Kessland Steel sell?", "number"),
+    ("What value does the ruling party stand for?", "entity"),                   # not "value of": a value, no sum
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind
