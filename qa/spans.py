@@ -706,12 +706,15 @@ _ASKABLE_UNITS = frozenset(_CURRENCY_WORDS + _MEASURE_WORDS) - frozenset(
 # share ...", "what profit did ...", "what interest rate?"): shared with ``qa.question``'s number questions
 RATE_NOUNS = r"(?:interest|inflation|unemployment|jobless|growth|tax|vacancy)\s+rates?"
 _AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|may|might|must"
-AMOUNT_END = rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|a|an|the|{_AUX})\b)"
+# what may follow the noun of an amount asked ("the jobless rate among young workers", "the price last week")
+_AMOUNT_FOLLOWERS = (r"per|of|for|on|in|at|to|among|by|from|with|during|between|after|before|under|over|since|"
+                     r"across|within|last|this|next")
+AMOUNT_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|a|an|the|{_AUX})\b)"
 # a word right after "what" saying which amount is asked ("what trigger price", "what per-share price"); not a
 # verb ("what controls wages", "what raised prices": a word ending in -s or -ed is read as one), and then the
 # amount's noun is followed by a verb or a preposition, not by an object ("what mistake cost the firm its lead")
 AMOUNT_MODIFIER = r"[a-z-]+(?<!s)(?<!ed)\s+"
-MODIFIED_END = rf"(?=\s*[?,]|\s*$|\s+(?:per|of|for|on|in|at|to|{_AUX})\b)"
+MODIFIED_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|{_AUX})\b)"
 _ASKED_PERCENT = re.compile(rf"\b(?:percentage|percent|per\s+cent|pct)\b|\b{RATE_NOUNS}\b", _I)
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"

@@ -387,6 +387,7 @@ def test_same_word_and_near_coverage():
     ("What total amount of interest did Velmora Mills owe?", "number"),          # an amount, a sum, a value of
     ("What value of bonds did Kessland Steel sell?", "number"),
     ("What value does the ruling party stand for?", "entity"),                   # not "value of": a value, no sum
+    ("What was the jobless rate among young workers in Ostria?", "number"),
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind
