@@ -40,6 +40,7 @@ from .spans import (
     complete_number,
     complete_reason,
     contradicts,
+    drop_restatement,
     figure_value,
     fits_kind,
     fitting_figure,
@@ -570,8 +571,8 @@ class ReaderAnswerer:
             a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
             a, b = widen_list(text, a, b, _sentence_of(text, a))
-        if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason
-            a, b = complete_reason(text, a, b, _sentence_of(text, a))
+        if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason, not what follows it
+            a, b = drop_restatement(text, *complete_reason(text, a, b, _sentence_of(text, a)), question.text)
         return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:

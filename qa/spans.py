@@ -1056,6 +1056,28 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     return a, _clause_end(text, end, _REASON_END, hi, max(end, cause.end()))
 
 
+def drop_restatement(text: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """A span that runs on, after a comma, into the question's own words ends before them: the reason
+    "Ruiz is a member of the party, Brandt had not taken the decision lightly" for "Why did Brandt not take
+    the decision lightly?" is "Ruiz is a member of the party". The part after the comma must have two or more
+    content words, two thirds of them (by stem) the question's, and the part before it a word the question
+    does not have. Any other span is returned as it is.
+
+    >>> t = "It said that because Ruiz is a member of the party, Brandt had not taken the decision lightly."
+    >>> a, b = drop_restatement(t, t.index("Ruiz"), len(t) - 1, "Why did Brandt not take the decision lightly?")
+    >>> t[a:b]
+    'Ruiz is a member of the party'
+    """
+    asked = {stem(w) for w in content_words(question)}
+    span = text[start:end]
+    for m in re.finditer(r",\s+", span):
+        head = {stem(w) for w in content_words(span[: m.start()])}
+        tail = {stem(w) for w in content_words(span[m.end() :])}
+        if len(tail) >= 2 and 3 * len(tail & asked) >= 2 * len(tail) and head - asked:
+            return start, start + m.start()
+    return start, end
+
+
 # a connective that opens a reason or a purpose: "because", "due to", "since", "in order to", "so that"
 _REASON_OPENER = re.compile(rf"(?:{_BECAUSE.pattern}|\b(?:since|thanks{_GAP}to|in{_GAP}order{_GAP}to|so{_GAP}as{_GAP}to|"
                             rf"so{_GAP}that)\b)", _I)

@@ -10,6 +10,7 @@ from qa.spans import (
     complete_number,
     complete_reason,
     contradicts,
+    drop_restatement,
     fits_kind,
     fitting_figure,
     has_unit,
@@ -804,3 +805,22 @@ def test_opens_reason(text, part, want):
 ])
 def test_whole_words(text, part, want):
     assert _apply(whole_words, text, part) == want
+
+
+@pytest.mark.parametrize("text, part, question, want", [
+    # the question restated after the reason is not part of it
+    ("It said that because Ruiz is a member of the party, Brandt had not taken the decision lightly.",
+     "Ruiz is a member of the party, Brandt had not taken the decision lightly",
+     "Why did Brandt not take the decision lightly?", "Ruiz is a member of the party"),
+    # a clause after the comma that says something new stays
+    ("Output fell because the mill shut, cutting exports to Norland by half.",
+     "the mill shut, cutting exports to Norland by half", "Why did output fall?",
+     "the mill shut, cutting exports to Norland by half"),
+    # nothing new before the comma: the span is left alone
+    ("Prices rose, prices rose again.", "Prices rose, prices rose again", "Why did prices rise again?",
+     "Prices rose, prices rose again"),
+])
+def test_drop_restatement(text, part, question, want):
+    i = text.index(part)
+    a, b = drop_restatement(text, i, i + len(part), question)
+    assert text[a:b] == want
