@@ -39,14 +39,21 @@ must shall""".split())
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
 _AMOUNTS = rf"amount|sum|total|value(?= of)|price|profit|profits|revenue|revenues|sales|earnings|fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}"
 _NUMBER_Q = re.compile(
-    r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide)\b|"
+    r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide|fast)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
     r"population|distance|age|level|value)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
     rf"\bwhat (?:(?:(?:is|was|were|are|will be) the (?:[a-z-]+ )?)?(?:{_AMOUNTS}){AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_AMOUNTS}){MODIFIED_END})"  # "what trigger price was set"
 )
-_FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|\b(?:at|to)\s+what\s+(?:\w+\s+)?level\b")
+_FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|"
+                       r"\b(?:at|to)\s+(?:roughly\s+|about\s+|around\s+|approximately\s+)?what\s+(?:\w+\s+)?level\b")
+# "what <noun of a measure>" asks for a figure ("what level did output reach", "what flow rate did the well
+# achieve"), but not "what <noun> of" ("what level of government", "what rate of unionization": Wikipedia
+# answers those in words); the one word before the noun is no verb, and the noun takes no object ("what
+# mistake cost the firm its lead", see ``AMOUNT_MODIFIER``)
+_MEASURE_Q = re.compile(rf"\bwhat\s+(?:{AMOUNT_MODIFIER})?(?:level|rate|ratio|percentage|capitali[sz]ation|multiple|"
+                        rf"coupon|yield|cost|amount|total|sum|volume|margin|premium|deficit|surplus)(?!\s+of\b){MODIFIED_END}")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
@@ -261,6 +268,8 @@ def analyse(text: str) -> Question:
                 kind = ORG
             elif n in _STEMMED["date"]:
                 kind = DATE
+            elif _MEASURE_Q.search(tail):  # "what level did output reach", "what flow rate": a figure
+                kind = NUMBER
             else:  # "which system", "what system": a named thing
                 kind = ENTITY
         if words[0] == "which" and kind == PHRASE:

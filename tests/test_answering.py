@@ -388,6 +388,10 @@ def test_same_word_and_near_coverage():
     ("What value of bonds did Kessland Steel sell?", "number"),
     ("What value does the ruling party stand for?", "entity"),                   # not "value of": a value, no sum
     ("What was the jobless rate among young workers in Ostria?", "number"),
+    ("What level did Velmora's oil output reach in 1986?", "number"),            # the noun of a measure
+    ("What flow rate did the Kessland well reach?", "number"),
+    ("How fast did the Norland economy grow?", "number"),
+    ("What level of government runs the port?", "entity"),                       # "<measure> of": in words too
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind
