@@ -565,7 +565,7 @@ class ReaderAnswerer:
         if _AGO.search(question.text) and (m := _AGO_AFTER.match(text, b)):  # "how long ago": "a year" + "ago"
             b = m.end()
         if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "Velmora Harbour Works" + "Committee"
-            a, b = widen_to_noun(text, a, b, frozenset(question.focus))
+            a, b = widen_to_noun(text, a, b, frozenset(question.focus), _which_noun(question.text))
         if question.kind in (ORG, ENTITY):  # "Harbour Works" of "Velmora Harbour Works": the whole name
             a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
             a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
@@ -584,6 +584,14 @@ class ReaderAnswerer:
 
 _AGO = re.compile(r"\bago\b", re.I)
 _AGO_AFTER = re.compile(r"[ \t]*\n?[ \t]*ago\b", re.I)
+
+
+@lru_cache(maxsize=256)
+def _which_noun(question: str) -> frozenset[str]:
+    """The stem of the noun right after "which" ("For which round of talks ...?" -> round): a noun, even
+    lowercase, where the focus of a "what" question may be its verb."""
+    m = re.search(r"\bwhich\s+([a-z][\w\-]*)", question)
+    return frozenset({stem(m.group(1))}) if m else frozenset()
 
 
 @lru_cache(maxsize=256)

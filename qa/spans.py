@@ -921,11 +921,14 @@ _NEXT_LETTER_WORD = re.compile(rf"{_GAP}([^\W\d_][\w’'\-]*)")  # a word after 
 ROLE_NOUNS = frozenset("role post job position title rank office capacity".split())
 
 
-def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tuple[int, int]:
+def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str],
+                  lowercase: frozenset[str] = frozenset()) -> tuple[int, int]:
     """A name cut before the noun the question asks for made whole ("Velmora Harbour Works" ->
     "Velmora Harbour Works Committee" for "Which committee ...?"): the capitalized word right after the
     span is taken when its stem is one of ``nouns`` (the question's focus words, stemmed; a lowercase one
-    may be the question's verb: "What paved the way ...?" -> "Marburg Colloquy paved", tried and dropped).
+    may be the question's verb: "What paved the way ...?" -> "Marburg Colloquy paved", tried and dropped),
+    also lowercase when its stem is one of ``lowercase`` (the noun right after "which": "For which round
+    ...?" -> "Ostria round"); and across a name's "and" ("Ways" + "and Means Committee").
 
     >>> t = "The Velmora Harbour Works Committee voted on Tuesday."
     >>> a, b = widen_to_noun(t, 4, t.index(" Committee"), frozenset({"committe"})); t[a:b]
@@ -933,15 +936,28 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str]) -> tup
     >>> t = "It would have a consultative role only."
     >>> a, b = widen_to_noun(t, t.index("consultative"), t.index(" role"), frozenset({"rol"})); t[a:b]
     'consultative role'
+    >>> t = "The House Ways and Means Committee set goals for the Ostria round of talks."
+    >>> a, b = widen_to_noun(t, 4, t.index(" and"), frozenset({"committe"})); t[a:b]
+    'House Ways and Means Committee'
+    >>> a, b = widen_to_noun(t, t.index("Ostria"), t.index(" round"), frozenset({"round"}), frozenset({"round"}))
+    >>> t[a:b]
+    'Ostria round'
     """
     m = _NEXT_LETTER_WORD.match(text, end)
     if not m or not text[start:end][-1:].isalnum():
         return start, end
     w = bare_word(m.group(1))  # lowercased
     # a capitalized noun, or a role asked for in any case ("What role ...?": "consultative" + "role")
-    if stem(w) in nouns and (m.group(1)[:1].isupper() or w in ROLE_NOUNS):
+    if stem(w) in nouns and (m.group(1)[:1].isupper() or w in ROLE_NOUNS or stem(w) in lowercase):
         return start, m.end()
+    if text[end - 1 : end].isupper() or text[start:end].split()[-1][:1].isupper():
+        if (j := _AND_NAME_NOUN.match(text, end)) and stem(bare_word(j.group(1))) in nouns:
+            return start, j.end()
     return start, end
+
+
+# a name's "and" before the noun asked: "House Ways" + "and Means Committee"
+_AND_NAME_NOUN = re.compile(r"[ \t]+(?:and|&)[ \t]+(?:[A-Z][\w’'\-]*[ \t]+){0,2}([A-Z][\w’'\-]*)\b")
 
 
 # --- lists ----------------------------------------------------------------------------------------

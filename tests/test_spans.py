@@ -768,6 +768,20 @@ def test_widen_to_noun_takes_the_noun_the_question_asks_for(text, part, nouns, w
     assert text[a:b] == want
 
 
+@pytest.mark.parametrize("text, part, nouns, lowercase, want", [
+    # across a name's "and" to the noun asked
+    ("The House Ways and Means Committee voted.", "House Ways", {"committe"}, set(), "House Ways and Means Committee"),
+    ("Kessland Oil and Gas Corp said.", "Kessland Oil", {"committe"}, set(), "Kessland Oil"),     # not the noun asked
+    # the noun after "which", lowercase: "For which round of talks ...?"
+    ("It set goals for the Ostria round of talks.", "Ostria", {"round"}, {"round"}, "Ostria round"),
+    ("The Marburg Colloquy paved the way.", "Marburg Colloquy", {"pav"}, set(), "Marburg Colloquy"),  # a verb
+])
+def test_widen_to_noun_across_and_and_lowercase_which_nouns(text, part, nouns, lowercase, want):
+    i = text.index(part)
+    a, b = widen_to_noun(text, i, i + len(part), frozenset(nouns), frozenset(lowercase))
+    assert text[a:b] == want
+
+
 def test_widen_name_crosses_the_opening_bracket_of_a_wire_company_marker():
     assert _apply(widen_name, "analyst at <Ostria Norland Ltd> said", "Norland Ltd") == "Ostria Norland Ltd"
 
