@@ -716,6 +716,7 @@ AMOUNT_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|a|an|the|{_AUX})\b)"
 AMOUNT_MODIFIER = r"[a-z-]+(?<!s)(?<!ed)\s+"
 MODIFIED_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|{_AUX})\b)"
 _ASKED_PERCENT = re.compile(rf"\b(?:percentage|percent|per\s+cent|pct)\b|\b{RATE_NOUNS}\b", _I)
+_GIVEN_PERCENT = re.compile(rf"\d[\d.,]*\s*{_PERCENT}", _I)
 _ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
 _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fees|fine|budget|salary|wage|wages|"
@@ -754,10 +755,10 @@ def asked_unit(question: str) -> str:
 
     >>> asked_unit("By what percentage did exports rise?"), asked_unit("How many barrels a day were lost?")
     ('percent', 'barrel')
-    >>> asked_unit("How many towns fell?"), asked_unit("How many people were killed?")
+    >>> asked_unit("How many towns fell?"), asked_unit("How many workers were left after a 16 pct cut?")
     ('', '')
     """
-    if _ASKED_PERCENT.search(question):
+    if _ASKED_PERCENT.search(_GIVEN_PERCENT.sub(" ", question)):  # "by 16 pct" in a question is what it says, not asks
         return "percent"
     m = _ASKED_COUNT.search(question)
     if m and m.group(1).lower() in _ASKABLE_UNITS:

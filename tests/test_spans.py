@@ -368,6 +368,9 @@ def test_complete_date_stops_at_a_blank_line():
     ("What per-share price did Kessland Mills offer?", "money"),
     ("What controls wages in Velmora?", ""),
     ("What raised prices in Norland?", ""),
+    # a percentage the question gives is no unit it asks for
+    ("How many workers did Velmora Mills keep after cutting staff by 16 pct?", ""),
+    ("How much of the land will the richest 1 percent own?", "portion"),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
