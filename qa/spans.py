@@ -821,6 +821,9 @@ def _clause(span: str) -> bool:
     return sum(w[0].islower() and w.lower() not in _NAME_LINKS for w in words) >= 3
 
 
+_PARTY_TAG = re.compile(r"[DRI]-[A-Z][A-Za-z.]{1,12}")
+
+
 def contradicts(question: str, kind: str, span: str) -> bool:
     """Whether ``span`` cannot answer ``question`` (of answer ``kind``) by its form alone: a number question
     (not "how much") answered without a figure ("How many aides ...?" -> "junior"); a person's name
@@ -850,6 +853,8 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
+    if kind in ("person", "org") and _PARTY_TAG.fullmatch(span.strip(" .,;()")):  # "Sen. Ana Ruiz (D-Okla.)": the
+        return True  # tag after a U.S. lawmaker's name says her party and state, it names no one
     got = unit_of(span) if has_figure(span) else ""
     if kind == "number" and got and not has_unit(span, asked_unit(question)):
         return True

@@ -717,6 +717,8 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which company holds half of the shares?", "org", "323,000", True),                 # a figure for a name
     ("Which company holds half of the shares?", "org", "3M Co", False),
     ("Which Kessland Mills division will sell the scanner?", "org", "4500", True),       # a model number, no division
+    ("Which senator chairs the farm panel?", "person", "D-Okla", True),              # a lawmaker's party and state
+    ("Which senator chairs the farm panel?", "person", "Sen. Ana Ruiz", False),
     ("Why did Kessland's mining profit fall?", "reason", "about 35 mln dlrs", True),      # a figure is no reason
     ("Why did Kessland's mining profit fall?", "reason", "lower prices of 35 mln tonnes", False),
     ("By how much did the jobless rate fall?", "number", "0.3 percentage points", False),
