@@ -42,6 +42,7 @@ from .spans import (
     contradicts,
     drop_restatement,
     figure_value,
+    finish_name,
     fits_kind,
     fitting_figure,
     has_figure,
@@ -566,6 +567,8 @@ class ReaderAnswerer:
             b = m.end()
         if question.kind in (ORG, ENTITY, PLACE):  # "Which committee": "Velmora Harbour Works" + "Committee"
             a, b = widen_to_noun(text, a, b, frozenset(question.focus), _which_noun(question.text))
+        if question.kind in (ORG, ENTITY, PERSON, PLACE):  # "Caisse de" -> "Caisse de depot et placement du Quebec"
+            a, b = finish_name(text, a, b)
         if question.kind in (ORG, ENTITY):  # "Harbour Works" of "Velmora Harbour Works": the whole name
             a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
             a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"

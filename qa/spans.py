@@ -922,6 +922,31 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
     return (start, m.end()) if m else (start, end)
 
 
+def finish_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """A capitalized name cut after one of its particles made whole: "Caisse de" -> "Caisse de depot et
+    placement du Quebec" (the words after the particle up to the next capitalized one, five at most, in
+    its clause); without a capitalized word there, the particle is dropped. Any other span is returned as it is.
+
+    >>> t = "The Caisse de depot et placement du\\nQuebec said on Tuesday."
+    >>> a, b = finish_name(t, 4, t.index(" depot")); t[a:b]
+    'Caisse de depot et placement du\\nQuebec'
+    >>> t = "Profits at Maison de ventes, its unit, rose."
+    >>> a, b = finish_name(t, t.index("Maison"), t.index(" ventes")); t[a:b]
+    'Maison'
+    """
+    words = text[start:end].split()
+    if len(words) < 2 or words[-1].lower() not in _PARTICLES or not words[0][:1].isupper():
+        return start, end
+    if m := _TO_NAME_WORD.match(text, end):
+        return start, m.end()
+    b = end - len(words[-1])
+    while b > start and text[b - 1].isspace():
+        b -= 1
+    return start, b
+
+
+# the words after a name's particle up to its next capitalized word ("de" + "depot et placement du Quebec")
+_TO_NAME_WORD = re.compile(rf"(?:(?=\s){_GAP}[a-z][\w’'\-]*){{0,4}}?(?=\s){_GAP}[A-Z][\w’'\-]*")
 _NEXT_LETTER_WORD = re.compile(rf"{_GAP}([^\W\d_][\w’'\-]*)")  # a word after a gap, without its punctuation
 # nouns that ask for a role, whose answer is that noun with its modifier ("a consultative role", "a senior post")
 ROLE_NOUNS = frozenset("role post job position title rank office capacity".split())

@@ -11,6 +11,7 @@ from qa.spans import (
     complete_reason,
     contradicts,
     drop_restatement,
+    finish_name,
     fits_kind,
     fitting_figure,
     has_unit,
@@ -842,4 +843,16 @@ def test_whole_words(text, part, want):
 def test_drop_restatement(text, part, question, want):
     i = text.index(part)
     a, b = drop_restatement(text, i, i + len(part), question)
+    assert text[a:b] == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("The Caisse de depot et placement du\nQuebec said.", "Caisse de", "Caisse de depot et placement du\nQuebec"),
+    ("Shares of Banco de Ostria rose.", "Banco de", "Banco de Ostria"),
+    ("Profits at Maison de ventes, its unit, rose.", "Maison de", "Maison"),       # no capitalized word: no particle
+    ("The Velmora Harbour Works voted.", "Velmora Harbour", "Velmora Harbour"),  # no particle at the end
+])
+def test_finish_name_completes_a_name_cut_after_its_particle(text, part, want):
+    i = text.index(part)
+    a, b = finish_name(text, i, i + len(part))
     assert text[a:b] == want
