@@ -981,9 +981,9 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str],
     # a capitalized noun, or a role asked for in any case ("What role ...?": "consultative" + "role")
     if stem(w) in nouns and (m.group(1)[:1].isupper() or w in ROLE_NOUNS or stem(w) in lowercase):
         return start, m.end()
-    if text[end - 1 : end].isupper() or text[start:end].split()[-1][:1].isupper():
-        if (j := _AND_NAME_NOUN.match(text, end)) and stem(bare_word(j.group(1))) in nouns:
-            return start, j.end()
+    if text[start:end].split()[-1][:1].isupper() and (j := _AND_NAME_NOUN.match(text, end)) and \
+            stem(bare_word(j.group(1))) in nouns:  # a capitalized name's "and" before the noun asked
+        return start, j.end()
     return start, end
 
 
