@@ -710,10 +710,11 @@ _AUX = r"did|does|do|will|would|was|is|are|were|has|have|had|can|could|should|ma
 _AMOUNT_FOLLOWERS = (r"per|of|for|on|in|at|to|among|by|from|with|during|between|after|before|under|over|since|"
                      r"across|within|last|this|next")
 AMOUNT_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|a|an|the|{_AUX})\b)"
-# a word right after "what" saying which amount is asked ("what trigger price", "what per-share price"); not a
-# verb ("what controls wages", "what raised prices": a word ending in -s or -ed is read as one), and then the
-# amount's noun is followed by a verb or a preposition, not by an object ("what mistake cost the firm its lead")
-AMOUNT_MODIFIER = r"[a-z-]+(?<!s)(?<!ed)\s+"
+# words right after "what" saying which amount is asked ("what trigger price", "what 1986 group net profit", at
+# most four); not a verb ("what controls wages", "what raised prices": a word ending in -s or -ed is read as one),
+# not "what type of", and then the amount's noun is followed by a verb or a preposition, not by an object ("what
+# mistake cost the firm its lead")
+AMOUNT_MODIFIER = rf"(?:(?!(?:{_AUX}|of|kind|type|sort)\b)[a-z0-9-]+(?<!s)(?<!ed)\s+){{1,4}}"  # "what 1986 net profit did"
 MODIFIED_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|{_AUX})\b)"
 _ASKED_PERCENT = re.compile(rf"\b(?:percentage|percent|per\s+cent|pct)\b|\b{RATE_NOUNS}\b", _I)
 _GIVEN_PERCENT = re.compile(rf"\d[\d.,]*\s*{_PERCENT}", _I)

@@ -392,6 +392,8 @@ def test_same_word_and_near_coverage():
     ("What flow rate did the Kessland well reach?", "number"),
     ("How fast did the Norland economy grow?", "number"),
     ("What level of government runs the port?", "entity"),                       # "<measure> of": in words too
+    ("What 1986 group net profit did Kessland Mills report?", "number"),         # up to four words before the amount
+    ("What type of wages do Velmora's dockers earn?", "entity"),                 # "what type of": a kind, no figure
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind
