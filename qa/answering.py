@@ -591,8 +591,9 @@ _AGO_AFTER = re.compile(r"[ \t]*\n?[ \t]*ago\b", re.I)
 
 @lru_cache(maxsize=256)
 def _which_noun(question: str) -> frozenset[str]:
-    """The stem of the noun right after "which" ("For which round of talks ...?" -> round): a noun, even
-    lowercase, where the focus of a "what" question may be its verb."""
+    """The stem of the noun right after a "which" inside the question ("For which round of talks ...?" ->
+    round): a noun, even lowercase, where the focus of a "what" question may be its verb. A leading "Which"
+    is left out (matched case-insensitively, it widened "seven" to "seven villages" on the seed dev set)."""
     m = re.search(r"\bwhich\s+([a-z][\w\-]*)", question)
     return frozenset({stem(m.group(1))}) if m else frozenset()
 
