@@ -52,8 +52,9 @@ _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|"
 # achieve"), but not "what <noun> of" ("what level of government", "what rate of unionization": Wikipedia
 # answers those in words); the one word before the noun is no verb, and the noun takes no object ("what
 # mistake cost the firm its lead", see ``AMOUNT_MODIFIER``)
+# (amount, total and sum are ``_AMOUNTS``: ``_NUMBER_Q`` reads them first)
 _MEASURE_Q = re.compile(rf"\bwhat\s+(?:{AMOUNT_MODIFIER})?(?:level|rate|ratio|percentage|capitali[sz]ation|multiple|"
-                        rf"coupon|yield|cost|amount|total|sum|volume|margin|premium|deficit|surplus)(?!\s+of\b){MODIFIED_END}")
+                        rf"coupon|yield|cost|volume|margin|premium|deficit|surplus)(?!\s+of\b){MODIFIED_END}")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
