@@ -50,9 +50,9 @@ _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|"
                        r"\b(?:at|to)\s+(?:roughly\s+|about\s+|around\s+|approximately\s+)?what\s+(?:\w+\s+)?level\b")
 # "what <noun of a measure>" asks for a figure ("what level did output reach", "what flow rate did the well
 # achieve"), but not "what <noun> of" ("what level of government", "what rate of unionization": Wikipedia
-# answers those in words); the one word before the noun is no verb, and the noun takes no object ("what
-# mistake cost the firm its lead", see ``AMOUNT_MODIFIER``)
-# (amount, total and sum are ``_AMOUNTS``: ``_NUMBER_Q`` reads them first)
+# answers those in words); the words before the noun (at most four) are no verb, and the noun takes no object
+# ("what mistake cost the firm its lead", see ``AMOUNT_MODIFIER``). Amount, total and sum are ``_AMOUNTS``:
+# ``_NUMBER_Q`` reads them first
 _MEASURE_Q = re.compile(rf"\bwhat\s+(?:{AMOUNT_MODIFIER})?(?:level|rate|ratio|percentage|capitali[sz]ation|multiple|"
                         rf"coupon|yield|cost|volume|margin|premium|deficit|surplus)(?!\s+of\b){MODIFIED_END}")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
