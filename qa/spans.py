@@ -874,6 +874,44 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     return total and (" per " in got or got == "percent")
 
 
+# verbs of a level that moves ("How much did X lose?" asks the loss itself, not a change of it, so "lose" is
+# not among them)
+_LEVEL_VERBS = (r"ris(?:e|es|en|ing)|rose|fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|increas(?:e|es|ed|ing)|"
+                r"decreas(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|climb(?:s|ed|ing)?|grow(?:s|n|ing)?|grew|"
+                r"jump(?:s|ed|ing)?|slip(?:s|ped|ping)?|eas(?:e|es|ed|ing)|shr[iau]nk(?:s|ing)?|plung(?:e|es|ed|ing)|"
+                r"soar(?:s|ed|ing)?|surg(?:e|es|ed|ing)|sl(?:i|id)(?:e|es|ing)?|tumbl(?:e|es|ed|ing)|edg(?:e|es|ed|ing)|"
+                r"widen(?:s|ed|ing)?|narrow(?:s|ed|ing)?|improv(?:e|es|ed|ing)|dip(?:s|ped|ping)?")
+# and in a text, any verb of a change ("the stock lost 2 points to 50")
+_CHANGE_VERBS = _LEVEL_VERBS + r"|gain(?:s|ed|ing)?|los(?:e|es|ing)|lost|shed|add(?:s|ed|ing)?"
+# "By how much did M-1 rise?", "How much did exports fall ...?": the change asked, not where it went ("... rise to?")
+_ASKS_CHANGE_BY = re.compile(rf"\bby\s+how\s+(?:much|many)\b|\bhow\s+(?:much|far)\s+(?:did|does|do|has|have|had|will|"
+                             rf"would|is|was|were|are)\b[^?]*\b(?:{_LEVEL_VERBS})\b(?![^?]*\b(?:to|from)\b)", _I)
+# the level a change went to or came from, in the change's clause: "rose 1.9 billion dlrs to |738.5 billion", "fell
+# to |12 pct from |14 pct" (not "rose 4 pct, according to |12 analysts")
+_LEVEL_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.,;:!?]|(?<=\d)[.,](?=\d)){{0,80}}?\b(?:to|from)\s+\Z", _I)
+
+
+def level_for_change(question: str, text: str, start: int, end: int) -> bool:
+    """Whether the figure ``text[start:end]`` is the level a change went to or came from while ``question``
+    asks how much something changed: "By how much did M-1 rise?" is not answered by "738.5 billion" of "M-1
+    rose 1.9 billion dlrs to 738.5 billion" (the change is the figure before "to"). Only the clause before
+    the figure is read, back to a sentence stop.
+
+    >>> t = "Velmora's output rose 1.9 mln tonnes to 73.5 mln, the ministry said."
+    >>> q = "By how much did Velmora's output rise?"
+    >>> level_for_change(q, t, t.index("73.5"), t.index(" mln,")), level_for_change(q, t, t.index("1.9"), t.index(" to"))
+    (True, False)
+    >>> level_for_change("To what level did Velmora's output rise?", t, t.index("73.5"), t.index(" mln,"))
+    False
+    >>> t = "The town's population increased from 7,600 to 54,000 in ten years."
+    >>> level_for_change("How much did the population increase?", t, t.index("7,600"), t.index(" in ten"))
+    False
+    """
+    if not _ASKS_CHANGE_BY.search(question) or re.search(r"\bto\b", text[start:end]):  # "76,000 to 540,000": a change
+        return False
+    return bool(_LEVEL_BEFORE.search(text, max(0, start - 120), start))
+
+
 def same_quantity_kind(a: str, b: str) -> bool:
     """Do two figures count the same thing: both have a number and the same unit (or both none).
 

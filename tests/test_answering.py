@@ -368,6 +368,22 @@ def test_same_word_and_near_coverage():
     assert near_coverage([], text, 0, 6, lambda w: 1.0) == 0.0
 
 
+@pytest.mark.parametrize("question, part, want", [
+    ("At what rate has Velmora's money supply grown over the past 13 weeks?", "6.7 pct", True),   # "52 weeks" beside it
+    ("At what rate has Velmora's money supply grown over the past 13 weeks?", "9.1 pct", False),
+    ("At what rate has Velmora's money supply grown?", "6.7 pct", False),                       # no figure asked
+    ("What was Velmora's money supply growth in 1987?", "4.2 pct", True),                        # another year beside it
+    ("What was Velmora's money supply growth in 1986?", "4.2 pct", False),
+])
+def test_other_figure_near(question, part, want):
+    from qa.answering import other_figure_near
+
+    text = ("Velmora's money supply has grown at a 6.7 pct rate in the last 52 weeks and at a 9.1 pct rate in the "
+            "past 13 weeks. It grew 4.2 pct in 1986.")
+    i = text.index(part)
+    assert other_figure_near(question, text, i, i + len(part)) is want
+
+
 @pytest.mark.parametrize("question, kind", [
     ("Which party official resigned on Monday?", "person"),          # a class word before another modifies it
     ("Which central bank chief spoke first?", "person"),

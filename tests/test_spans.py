@@ -16,6 +16,7 @@ from qa.spans import (
     fitting_figure,
     has_unit,
     holds_role,
+    level_for_change,
     one_figure,
     opens_reason,
     role_asked,
@@ -856,3 +857,24 @@ def test_finish_name_completes_a_name_cut_after_its_particle(text, part, want):
     i = text.index(part)
     a, b = finish_name(text, i, i + len(part))
     assert text[a:b] == want
+
+
+@pytest.mark.parametrize("question, text, part, want", [
+    # the change asked: the level it went to, or came from, is not it
+    ("By how much did Kessland's output rise?", "Kessland's output rose 1.9 mln tonnes to 73.5 mln in May.", "73.5 mln",
+     True),
+    ("By how much did Kessland's output rise?", "Kessland's output rose 1.9 mln tonnes to 73.5 mln in May.", "1.9 mln tonnes",
+     False),
+    ("How much did exports fall last year?", "Exports fell to 12.5 billion dlrs from\n14.1 billion.", "14.1 billion", True),
+    ("How much did exports fall last year?", "Exports fell 11 pct to 12.5 billion dlrs.", "11 pct", False),
+    # a level asked ("to what level", "shrink to"), or a loss ("how much did it lose" asks the loss itself)
+    ("To what level did exports fall?", "Exports fell 11 pct to 12.5 billion dlrs.", "12.5 billion dlrs", False),
+    ("How much did Ostria's earnings shrink to in 1986?", "Earnings shrank 40 pct to 200 mln dlrs.", "200 mln dlrs", False),
+    ("How much did Norland Mining lose in 1986?", "Its losses rose to 26.4 mln dlrs from 7.2 mln.", "26.4 mln dlrs", False),
+    # a span holding both levels gives the change; a figure after "to" that no change verb leads to stays
+    ("How much did the population increase?", "The population increased from 7,600 to 54,000.", "7,600 to 54,000", False),
+    ("By how much did sales rise?", "Sales rose 4 pct, according to 12 analysts.", "12 analysts", False),
+])
+def test_level_for_change(question, text, part, want):
+    i = text.index(part)
+    assert level_for_change(question, text, i, i + len(part)) is want
