@@ -802,6 +802,10 @@ _PERCENTAGE_POINTS = re.compile(r"\bpercentage\s+points?\b", _I)
 _ASKS_LEVEL = re.compile(r"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\b[^?]*\brates?\b", _I)
 _ASKS_CHANGE = re.compile(r"\bby\s+how\s+much\b|\b(?:change|rise|rose|fall|fell|drop|increase|decrease|gain|"
                           r"decline|declined|risen|fallen)\b", _I)
+_ASKS_OUTPUT = re.compile(r"\b(?:output|production|produc(?:e|es|ed|ing))\b", _I)
+_ASKS_MONEY_TOO = re.compile(r"\b(?:earn\w*|revenues?|worth|valued?|values|costs?|cost(?:ing|ly)|prices?|priced|income|"
+                             r"profits?|sales|spen[dt]\w*|paid|pay\w*|dlrs|dollars?|money|budget\w*|invest\w*|"
+                             r"financ\w*|fund\w*|loss\w*|lost|subsid\w*|tax\w*|bill\w*)\b", _I)
 _ASKED_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", _I)
 # "how many" followed by a word that does not name what is counted
 _COUNT_WORDS = frozenset("more less fewer of did does do was were is are will would has have had can could".split())
@@ -866,6 +870,10 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         noun = _unit_key(counted.group(1))
         if noun not in _TIME_UNITS and got.split(" per ")[0] in _TIME_UNITS | _MONEY_KEYS | {"percent"}:
             return True
+    # an amount of goods made is no money ("At what level was output set?" -> "15 dlrs"), unless money is asked too
+    if (kind == "number" and got.split(" per ")[0] in _MONEY_KEYS and _ASKS_OUTPUT.search(question)
+            and not _ASKS_MONEY_TOO.search(question)):
+        return True
     # a rate asked for, a change of it given ("What was the jobless rate?" -> "0.2 percentage points")
     if _PERCENTAGE_POINTS.search(span) and _ASKS_LEVEL.search(question) and not _ASKS_CHANGE.search(question):
         return True

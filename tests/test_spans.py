@@ -739,6 +739,12 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("In which year did the Velmora mill open?", "date", "the 2nd century BCE", False),
     ("In which year will the Velmora mill open?", "date", "next year", False),
     ("Who is to blame for the losses?", "person", "individual traders", False),   # "who" alone: no name asked
+    # goods made are counted in goods, not money, unless money is asked too
+    ("At what level was Ostria's crude output set for 1987?", "number", "15 dlrs", True),
+    ("How much coffee will Kessland produce?", "number", "4.2 billion crowns", True),
+    ("At what level was Ostria's crude output set for 1987?", "number", "15.8 mln bpd", False),
+    ("How much did Ostria earn from oil production?", "number", "3.1 billion dlrs", False),
+    ("What was the value of Kessland's coffee output?", "number", "4.2 billion crowns", False),
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
