@@ -51,6 +51,7 @@ from .spans import (
     level_for_change,
     one_figure,
     opens_reason,
+    previous_level,
     repeats_question,
     role_asked,
     same_quantity_kind,
@@ -546,7 +547,8 @@ class ReaderAnswerer:
         # form (no figure for "how many", "45 pct" for "how many acres", a rate for a total), is not the answer
         misfit = {(c.source, c.start, c.end) for c in out if (unit in STRICT_UNITS and not c.features["fits"])
                   or contradicts(question.text, question.kind, c.text)
-                  or (question.kind == NUMBER and level_for_change(question.text, docs[c.source].text, c.start, c.end))}
+                  or (question.kind == NUMBER and (level_for_change(question.text, docs[c.source].text, c.start, c.end)
+                                                   or previous_level(question.text, docs[c.source].text, c.start, c.end)))}
         if calibrate:
             out = [replace(c, confidence=0.0 if (c.source, c.start, c.end) in misfit | other_holder
                            else self.calibration.probability(c.features)) for c in out]

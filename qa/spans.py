@@ -920,6 +920,40 @@ def level_for_change(question: str, text: str, start: int, end: int) -> bool:
     return bool(_LEVEL_BEFORE.search(text, max(0, start - 120), start))
 
 
+# (a figure between: "rose 5 pct to 12 mln dlrs from", not "sees rising profits from 51-pct-owned ...")
+_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.;:!?\d]|(?<=\d)\.(?=\d))*?\d(?:[^.;:!?]|(?<=\d)\.(?=\d)){{0,80}}?"
+                          rf"\bfrom\s+\Z", _I)
+# a question that asks for the earlier figure itself
+_ASKS_EARLIER = re.compile(r"\b(?:previous|previously|earlier|ago|before|prior|last\s+year|year-ago|from|initially|"
+                           r"originally|formerly|had\s+been)\b", _I)
+
+
+def previous_level(question: str, text: str, start: int, end: int) -> bool:
+    """Whether the figure ``text[start:end]`` is the level a change came from ("fell to 756.9 mln in 1986 from
+    |1,001.4 mln the previous year") while ``question`` asks for a level, not the change nor the earlier figure:
+    the figure the change went to answers it. A question naming a figure found right after the span ("in
+    1985" for "... from 3 mln in 1985") asks for that earlier figure.
+
+    >>> t = "Sales fell to 75.9 mln dlrs in the year to March 4, 1986, from 100.4 mln in 1985."
+    >>> previous_level("What were the sales in 1986?", t, t.index("100.4"), t.index(" in 1985"))
+    True
+    >>> previous_level("What were the sales in 1985?", t, t.index("100.4"), t.index(" in 1985"))
+    False
+    >>> previous_level("What were the sales a year earlier?", t, t.index("100.4"), t.index(" in 1985"))
+    False
+    >>> t = "It sees rising profits from 51-pct-owned Velmora Mills."
+    >>> previous_level("How much of Velmora Mills does it own?", t, t.index("51"), t.index(" Velmora"))
+    False
+    """
+    if _ASKS_CHANGE_BY.search(question) or _ASKS_EARLIER.search(question) or re.search(r"\bto\b", text[start:end]):
+        return False
+    if not _FROM_BEFORE.search(text, max(0, start - 120), start):
+        return False
+    after = re.split(r"[,;:]|\.(?!\d)", text[end:end + 60], maxsplit=1)[0]
+    asked = {f for f in re.findall(r"\d[\d,.]*\d|\d", question)}
+    return not any(f in asked for f in re.findall(r"\d[\d,.]*\d|\d", after))
+
+
 def same_quantity_kind(a: str, b: str) -> bool:
     """Do two figures count the same thing: both have a number and the same unit (or both none).
 

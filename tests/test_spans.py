@@ -19,6 +19,7 @@ from qa.spans import (
     level_for_change,
     one_figure,
     opens_reason,
+    previous_level,
     role_asked,
     same_quantity_kind,
     trim_span,
@@ -884,3 +885,16 @@ def test_finish_name_completes_a_name_cut_after_its_particle(text, part, want):
 def test_level_for_change(question, text, part, want):
     i = text.index(part)
     assert level_for_change(question, text, i, i + len(part)) is want
+
+
+@pytest.mark.parametrize("question, part, want", [
+    ("What was Ostria's total financing in the year to March 4, 1986?", "100.4 mln", True),  # where the fall came from
+    ("What was Ostria's total financing in the year to March 4, 1986?", "75.9 mln dlrs", False),
+    ("What was Ostria's total financing in 1985?", "100.4 mln", False),          # the figure after it is asked
+    ("What was Ostria's total financing the previous year?", "100.4 mln", False),  # the earlier figure is asked
+    ("By how much did Ostria's total financing fall?", "100.4 mln", False),      # a change: level_for_change's
+])
+def test_previous_level(question, part, want):
+    text = "Ostria's total financing fell to 75.9 mln dlrs in the year to March 4, 1986, from 100.4 mln in 1985."
+    i = text.index(part)
+    assert previous_level(question, text, i, i + len(part)) is want
