@@ -1242,7 +1242,10 @@ _ROLE = rf"(?P<role>{_ROLE_WORD}(?:\s+{_ROLE_WORD}){{0,3}}?)"
 _HOLDER_WORD = rf"(?:[A-Z][\w\-.&’']*|(?:{'|'.join(sorted(_PARTICLES))})-[A-Z][\w\-’']*)"
 _HOLDER = rf"(?P<holder>{_HOLDER_WORD}(?:\s+(?:of\s+|de\s+)?{_HOLDER_WORD}){{0,5}})"
 _WHO_IS = r"(?i:who|whom)\s+(?i:is|was)\s+(?:(?i:the)\s+)?"  # one holder: "Who were the two envoys ..." is a list
-_ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}\s*\??\s*\Z")
+# the holder may be followed by what it is and where ("of the HBV banking union in the wage talks")
+_HOLDER_TAIL = r"(?:\s+[a-z][\w\-]*){0,3}?(?:\s+(?:in|at|during)\s+[^?]*)?"
+_ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}{_HOLDER_TAIL}"
+                      rf"\s*\??\s*\Z")
 _HOLDERS_ROLE = re.compile(rf"{_WHO_IS}{_HOLDER}[’']s\s+(?:(?i:current|present|new)\s+)?{_ROLE}\s*\??\s*\Z")
 # a country's people and short names where they do not share its first four letters ("Norwegian" / "Norway"
 # do; "French" / "France" do not): generic English, for ``holds_role``

@@ -474,6 +474,10 @@ def test_one_figure_cuts_a_figure_span_before_the_next_figure_s_clause(span, wan
     ("Who is the president of the Kessland Trade Council?", (("president",), ("Kessland", "Trade", "Council"))),
     ("Who was the chairman of Norland Mills?", (("chairman",), ("Norland", "Mills"))),
     ("who is the current Prime Minister of Velmora", (("Prime", "Minister"), ("Velmora",))),
+    # what the holder is and where may follow it
+    ("Who is the chief negotiator of the KVB banking union in the Ostrian wage talks?",
+     (("chief", "negotiator"), ("KVB",))),
+    ("Who was the leader of the Norland party during the war?", (("leader",), ("Norland",))),
     ("Who is Norland Mills' chairman?", None),        # a plural possessive: not parsed, no harm
     ("Who is the US Secretary of State?", None),      # "Secretary of State" is the role: no holder to split off
     ("Who was the duke in the battle of Hastings?", None),
