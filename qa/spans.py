@@ -729,8 +729,11 @@ _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer
 # "how big a stake": an area, a share)
 _SUM_NOUNS = (rf"{_MONEY_NOUNS}|penalty|penalties|fines|deficit|deficits|judgment|judgement|loan|loans|package|charge|"
               r"facility|credit|debt|debts|bid|offer|award|settlement|damages|subsidy|subsidies|flows")
+_CHANGE_NOUN = r"(?:increases?|rises?|growth|gains?|declines?|drops?|falls?|cuts?|changes?|reductions?|levels?)\b"
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|"
+    # "How much was BASF's 1986 turnover?", "How much were sales ...?" (not "how much was the sales growth")
+    rf"\bhow\s+much\s+(?:is|was|were|are|will\s+be)\s+(?:[\w.’'-]+\s+){{0,5}}?(?:{_MONEY_NOUNS})\b(?!\s+{_CHANGE_NOUN})|"
     rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
     rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_MONEY_NOUNS}){MODIFIED_END})|"

@@ -374,6 +374,10 @@ def test_complete_date_stops_at_a_blank_line():
     # a percentage the question gives is no unit it asks for
     ("How many workers did Velmora Mills keep after cutting staff by 16 pct?", ""),
     ("How much of the land will the richest 1 percent own?", "portion"),
+    # "how much was/were" a sum of money, not its change
+    ("How much was Velmora Mills' world group turnover in 1986?", "money"),
+    ("How much were Kessland's sales last year?", "money"),
+    ("How much was the sales growth at Kessland Mills?", ""),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
