@@ -330,18 +330,29 @@ _FIGURE_WORD = re.compile(r"(\d(?:[\d,.]*\d)?)(?:[ \t]*\n?[ \t]*([A-Za-z][\w\-]*
 _YEAR = re.compile(r"(?:19|20)\d\d\Z")
 
 
+_ORDINAL_WORD = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)"
+                           r"[ \t\-]*\n?[ \t]*([A-Za-z][\w\-]*)", re.I)
+
+
+def _figures(text: str) -> list[tuple[str, str]]:
+    """The figures of ``text`` with the word after each ("13 weeks" -> ("13", "weeks")), ordinals too ("fourth
+    quarter" -> ("fourth", "quarter"))."""
+    return ([(f.replace(",", ""), w) for f, w in _FIGURE_WORD.findall(text)]
+            + [(o.lower(), w) for o, w in _ORDINAL_WORD.findall(text)])
+
+
 def other_figure_near(question: str, text: str, start: int, end: int, k: int = 6) -> bool:
     """Whether the words beside ``text[start:end]`` (its clause, as ``near_coverage`` reads it) give another
     figure for a measure the question fixes by its own figure: "the past 13 weeks" asked, "the last 52
     weeks" beside the span; "in 1987" asked, "in 1986" beside it and 1987 not. Such a span answers for
-    another period or amount.
+    another period or amount. An ordinal counts as a figure ("the third quarter" for "the fourth quarter").
 
     >>> t = "Output has grown at a 6.7 pct rate in the last 52 weeks and at a 9.1 pct rate in the past 13 weeks."
     >>> q = "At what rate has output grown over the past 13 weeks?"
     >>> other_figure_near(q, t, t.index("6.7"), t.index("6.7") + 7), other_figure_near(q, t, t.index("9.1"), t.index("9.1") + 7)
     (True, False)
     """
-    asked = [(f.replace(",", ""), w) for f, w in _FIGURE_WORD.findall(question)]
+    asked = _figures(question)
     if not asked:
         return False
     spans = sentence_spans(text)
@@ -352,7 +363,7 @@ def other_figure_near(question: str, text: str, start: int, end: int, k: int = 6
     after = after[1] if len(after) > 1 and not after[0].strip() else after[0]
     words_before, words_after = before.split(), after.split()
     near = " ".join(words_before[-k:]) + " \n " + " ".join(words_after[:k])
-    given = [(f.replace(",", ""), w) for f, w in _FIGURE_WORD.findall(near)]
+    given = _figures(near)
     figures = {f for f, _w in given}
     for f, w in asked:
         if f in figures:

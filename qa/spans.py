@@ -311,9 +311,16 @@ def repeats_question(span: str, question: str) -> bool:
     (False, False)
     >>> repeats_question("NDF", "Where did the Northern Defence Forces gather?"), repeats_question("UN", "Where did the NDF gather?")
     (True, False)
+    >>> repeats_question("Velmora Mills Inc", "Which Velmora Mills unit made the offer?")
+    True
     """
     words = content_words(span)
     if words and words <= content_words(question):
+        return True
+    # "Boeing Co" for "Which Boeing subsidiary ...?": the company the question names, with its designator
+    bare_name = _DESIGNATOR.sub(" ", span)
+    if bare_name != span and (named := content_words(bare_name)) and named <= content_words(question) \
+            and not _ASKS_A_NAME.search(question):
         return True
     if _EXPANSION_Q.search(question):
         return False
@@ -324,6 +331,11 @@ def repeats_question(span: str, question: str) -> bool:
     return bool(short) and any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
 
 
+# the words that say a name is a company's ("Co", "Inc"; not "co-" of "co-NP")
+# (not when the question asks what a company is called: "What did Disney rename ABC?" -> "ABC Inc")
+_ASKS_A_NAME = re.compile(r"\b(?:re)?nam(?:e|es|ed|ing)\b|\bcalled\b|\bknown\s+as\b", _I)
+_DESIGNATOR = re.compile(r"(?<![\w\-])(?:Co|Corp|Corporation|Inc|Incorporated|Ltd|Limited|Plc|PLC|AG|SA|NV|BV|GmbH|LLC|SpA)"
+                         r"\b\.?(?!-)")
 _CAPITALIZED_RUN = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:(?:of|and|for|on|the|&)\s+)*[A-Z][\w’'\-]*)+")
 
 
@@ -799,6 +811,7 @@ _ASKS_MONTH = re.compile(r"\b(?:what|which)\s+month\b", _I)
 _A_YEAR = re.compile(r"\d\d|\b(?:last|this|next|that|the\s+same|previous|coming)\s+year\b|\b(?:century|centuries|decade)\b", _I)
 _A_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\b|\b(?:last|this|next|that|the\s+same|previous|coming)\s+month\b", _I)
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:year|date|day|month)\b", _I)
+_ASKS_DATE = re.compile(r"\b(?:what|which)\s+dates?\b", _I)
 _ASKS_NAME = re.compile(r"\b(?:names?|named)\b", _I)
 _HOW_MUCH = re.compile(r"\bhow\s+much\b", _I)
 _PERCENTAGE_POINTS = re.compile(r"\bpercentage\s+points?\b", _I)
@@ -858,6 +871,10 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     if kind == "date" and _ASKS_CALENDAR.search(question) and (
             not fits_kind(kind, span) or (_ASKS_YEAR.search(question) and not _A_YEAR.search(span))
             or (_ASKS_MONTH.search(question) and not _A_MONTH.search(span))):
+        return True
+    # "on what date": a day of the calendar ("March 5", "5/3"; a weekday at least), not "next week" (every SQuAD
+    # what-date gold but one holiday holds a digit, a month or a weekday)
+    if kind == "date" and _ASKS_DATE.search(question) and not (re.search(r"\d", span) or _CALENDAR_RE.search(span)):
         return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
@@ -992,14 +1009,26 @@ _OF_NAME = re.compile(rf"{_GAP}of{_GAP}(?:the{_GAP})?[A-Z][\w’'\-]*(?:{_GAP}(?
                       rf"(?:,?{_GAP}(?:Ltd|Inc|Corp|Co|Plc|PLC|AG|SA|NV|LLC)\b\.?)?")
 
 
+_COMPANY_END = re.compile(rf"\b(?:{_ORG_HEADS}|Group|Ltd|Inc|Corp|Co|Plc|PLC|AG|SA|NV|LLC)\.?\Z")
+_THE_AND_BEFORE = re.compile(rf"\b[Tt]he{_GAP}([A-Z][\w’'\-.]*(?:{_GAP}[A-Z][\w’'\-.]*)?){_GAP}(?:and|&){_GAP}\Z")
+
+
 def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
     """An organisation's name cut before its "of ..." made whole ("Commerce Bank" -> "Commerce Bank of
-    Velmora Ltd"): a span ending in an organisation's head noun takes the capitalized "of" phrase after it.
+    Velmora Ltd"): a span ending in an organisation's head noun takes the capitalized "of" phrase after it;
+    a company's name cut after its "and" ("the Velmora and |Kessland Banking Group Ltd") takes the name
+    between "the" and "and".
 
     >>> t = "said Ana Ruiz of the Commerce Bank of Velmora Ltd in Ostria."
     >>> a, b = widen_org(t, t.index("Commerce"), t.index(" of Velmora")); t[a:b]
     'Commerce Bank of Velmora Ltd'
+    >>> t = "said Ana Ruiz of the Velmora and Kessland Banking Group Ltd."
+    >>> a, b = widen_org(t, t.index("Kessland"), t.index(".")); t[a:b]
+    'Velmora and Kessland Banking Group Ltd'
     """
+    # "the Australia and |New Zealand Banking Group Ltd": a company's name holding "and" after "the"
+    if _COMPANY_END.search(text, start, end) and (m := _THE_AND_BEFORE.search(text, max(0, start - 60), start)):
+        start = m.start(1)
     if not _ORG_HEAD_END.search(text, start, end):
         return start, end
     m = _OF_NAME.match(text, end)

@@ -374,12 +374,15 @@ def test_same_word_and_near_coverage():
     ("At what rate has Velmora's money supply grown?", "6.7 pct", False),                       # no figure asked
     ("What was Velmora's money supply growth in 1987?", "4.2 pct", True),                        # another year beside it
     ("What was Velmora's money supply growth in 1986?", "4.2 pct", False),
+    ("How much did Velmora's output rise in the fourth quarter?", "0.2 pct", True),  # "the third quarter" beside it
+    ("How much did Velmora's output rise in the fourth quarter?", "1.1 pct", False),
 ])
 def test_other_figure_near(question, part, want):
     from qa.answering import other_figure_near
 
     text = ("Velmora's money supply has grown at a 6.7 pct rate in the last 52 weeks and at a 9.1 pct rate in the "
-            "past 13 weeks. It grew 4.2 pct in 1986.")
+            "past 13 weeks. It grew 4.2 pct in 1986. Output rose 1.1 pct in the fourth quarter, after rising 0.2 pct "
+            "in the third quarter.")
     i = text.index(part)
     assert other_figure_near(question, text, i, i + len(part)) is want
 

@@ -617,6 +617,16 @@ def test_an_acronym_of_a_name_the_question_spells_out_repeats_it():
     assert not repeats_question("UN", "Where was the new Natural Rubber Agreement adopted?")
 
 
+def test_a_company_the_question_names_with_its_designator_repeats_it():
+    from qa.spans import repeats_question
+
+    assert repeats_question("Velmora Mills Co", "Which Velmora Mills subsidiary made the tender offer?")
+    assert repeats_question("Ostria Steel Inc", "Where is the firm Ostria Steel agreed to buy based?")
+    assert not repeats_question("Kessland Holdings Corp", "Which Velmora Mills subsidiary made the tender offer?")
+    # a question asking what a company is called is answered by its name
+    assert not repeats_question("Velmora Mills Inc", "What was Velmora Mills renamed after the merger?")
+
+
 @pytest.mark.parametrize("question, want", [
     ("Which Irish cities had Huguenot mayors?", True),
     ("What two Velmoran players were sent off?", True),
@@ -696,6 +706,11 @@ def test_how_large_a_sum_asks_for_money_but_not_an_area_or_a_share():
     ("He studied at the University of Velmora, officials said.", "University", "University of Velmora"),
     ("The bank of the river flooded.", "bank", "bank"),           # no name
     ("Norland Mills of Velmora said.", "Norland Mills", "Norland Mills"),  # no organisation's head noun
+    # a company's name holding "and" after "the"
+    ("Ana Ruiz of the Velmora and Kessland Banking Group\nLtd said.", "Kessland Banking Group\nLtd",
+     "Velmora and Kessland Banking Group\nLtd"),
+    ("Trade between Velmora and Kessland Banking Group rose.", "Kessland Banking Group", "Kessland Banking Group"),
+    ("He met the Velmora and Kessland delegates.", "Kessland", "Kessland"),  # no company's name
 ])
 def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     from qa.spans import widen_org
@@ -748,6 +763,11 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("In which year did the Velmora mill open?", "date", "the 2nd century BCE", False),
     ("In which year will the Velmora mill open?", "date", "next year", False),
     ("Who is to blame for the losses?", "person", "individual traders", False),   # "who" alone: no name asked
+    # "on what date": a day of the calendar, not a week
+    ("On what date will the Kessland talks open?", "date", "next week", True),
+    ("On what date will the Kessland talks open?", "date", "March 5", False),
+    ("On what date will the Kessland talks open?", "date", "Tuesday", False),
+    ("When will the Kessland talks open?", "date", "next week", False),
     # goods made are counted in goods, not money, unless money is asked too
     ("At what level was Ostria's crude output set for 1987?", "number", "15 dlrs", True),
     ("How much coffee will Kessland produce?", "number", "4.2 billion crowns", True),
