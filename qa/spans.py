@@ -331,9 +331,10 @@ def repeats_question(span: str, question: str) -> bool:
     return bool(short) and any(short.endswith(a) for a in re.findall(r"\b[A-Z]{2,}\b", question))
 
 
-# the words that say a name is a company's ("Co", "Inc"; not "co-" of "co-NP")
-# (not when the question asks what a company is called: "What did Disney rename ABC?" -> "ABC Inc")
+# a question asking what a company is called is answered by its name ("What was Ardel Mills renamed?" ->
+# "Ardel Mills Inc")
 _ASKS_A_NAME = re.compile(r"\b(?:re)?nam(?:e|es|ed|ing)\b|\bcalled\b|\bknown\s+as\b", _I)
+# the words that say a name is a company's ("Co", "Inc"; not "co-" of "co-NP")
 _DESIGNATOR = re.compile(r"(?<![\w\-])(?:Co|Corp|Corporation|Inc|Incorporated|Ltd|Limited|Plc|PLC|AG|SA|NV|BV|GmbH|LLC|SpA)"
                          r"\b\.?(?!-)")
 _CAPITALIZED_RUN = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:(?:of|and|for|on|the|&)\s+)*[A-Z][\w’'\-]*)+")
