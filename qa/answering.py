@@ -332,18 +332,25 @@ _ORDINAL_WORD = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|ei
                            r"[ \t\-]*\n?[ \t]*([A-Za-z][\w\-]*)", re.I)
 
 
+_MONTH_NAME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+                         r"\b")
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+
+
 def _figures(text: str) -> list[tuple[str, str]]:
     """The figures of ``text`` with the word after each ("13 weeks" -> ("13", "weeks")), ordinals too ("fourth
-    quarter" -> ("fourth", "quarter"))."""
+    quarter" -> ("fourth", "quarter")), and the months it names ("february", "")."""
     return ([(f.replace(",", ""), w) for f, w in _FIGURE_WORD.findall(text)]
-            + [(o.lower(), w) for o, w in _ORDINAL_WORD.findall(text)])
+            + [(o.lower(), w) for o, w in _ORDINAL_WORD.findall(text)]
+            + [(m.lower(), "") for m in _MONTH_NAME.findall(text)])
 
 
 def other_figure_near(question: str, text: str, start: int, end: int, k: int = 6) -> bool:
     """Whether the words beside ``text[start:end]`` (its clause, as ``near_coverage`` reads it) give another
     figure for a measure the question fixes by its own figure: "the past 13 weeks" asked, "the last 52
-    weeks" beside the span; "in 1987" asked, "in 1986" beside it and 1987 not. Such a span answers for
-    another period or amount. An ordinal counts as a figure ("the third quarter" for "the fourth quarter").
+    weeks" beside the span; "in 1987" asked, "in 1986" beside it and 1987 not (a month likewise). Such a span
+    answers for another period or amount. An ordinal counts as a figure ("the third quarter" for "the fourth
+    quarter").
 
     >>> t = "Output has grown at a 6.7 pct rate in the last 52 weeks and at a 9.1 pct rate in the past 13 weeks."
     >>> q = "At what rate has output grown over the past 13 weeks?"
@@ -367,6 +374,8 @@ def other_figure_near(question: str, text: str, start: int, end: int, k: int = 6
         if f in figures:
             continue
         if _YEAR.match(f) and any(_YEAR.match(g) for g in figures):
+            return True
+        if f in _MONTHS and figures & _MONTHS:  # "January's 623 mln dlrs" for "in February"
             return True
         if w and any(g != f and v and same_word(w, v) for g, v in given):
             return True

@@ -748,7 +748,8 @@ _ASKED_MONEY = re.compile(
     # "How much was BASF's 1986 turnover?", "How much were sales ...?" (not "how much was the sales growth")
     rf"\bhow\s+much\s+(?:is|was|were|are|will\s+be)\s+(?:[\w.’'-]+\s+){{0,5}}?(?:{_MONEY_NOUNS})\b(?!\s+{_CHANGE_NOUN})|"
     rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+the\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){AMOUNT_END}|"
+    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+(?:the|(?!the\b)(?:[\w.&\-]+\s+){{0,3}}[\w.&\-]+[’']s?)\s+"
+    rf"(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS})(?![\s-]+(?:to[\s-]+)?(?:earnings|book)\b){AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_MONEY_NOUNS}){MODIFIED_END})|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
@@ -915,9 +916,11 @@ _CHANGE_VERBS = _LEVEL_VERBS + r"|gain(?:s|ed|ing)?|los(?:e|es|ing)|lost|shed|ad
 # "By how much did M-1 rise?", "How much did exports fall ...?": the change asked, not where it went ("... rise to?")
 _ASKS_CHANGE_BY = re.compile(rf"\bby\s+how\s+(?:much|many)\b|\bhow\s+(?:much|far)\s+(?:did|does|do|has|have|had|will|"
                              rf"would|is|was|were|are)\b[^?]*\b(?:{_LEVEL_VERBS})\b(?![^?]*\b(?:to|from)\b)", _I)
+# words between "to" and the level it names ("to a total 34.7 billion", "to a record high of 12 pct")
+_LEVEL_WORDS = r"(?:(?:a|an|the)\s+)?(?:(?:total|record|new|high|low|peak|level|all-time|post-war)\s+)*(?:of\s+)?"
 # the level a change went to or came from, in the change's clause: "rose 1.9 billion dlrs to |738.5 billion", "fell
 # to |12 pct from |14 pct" (not "rose 4 pct, according to |12 analysts")
-_LEVEL_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.,;:!?]|(?<=\d)[.,](?=\d)){{0,80}}?\b(?:to|from)\s+\Z", _I)
+_LEVEL_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.,;:!?]|(?<=\d)[.,](?=\d)|(?<=\b[A-Z])\.){{0,80}}?\b(?:to|from)\s+{_LEVEL_WORDS}\Z", _I)
 
 
 def level_for_change(question: str, text: str, start: int, end: int) -> bool:
@@ -942,7 +945,8 @@ def level_for_change(question: str, text: str, start: int, end: int) -> bool:
 
 
 # (a figure between: "rose 5 pct to 12 mln dlrs from", not "sees rising profits from 51-pct-owned ...")
-_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.;:!?\d]|(?<=\d)\.(?=\d))*?\d(?:[^.;:!?]|(?<=\d)\.(?=\d)){{0,80}}?"
+_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.;:!?\d]|(?<=\b[A-Z])\.)*?\d(?:[^.;:!?]|(?<=\d)\.(?=\d)|(?<=\b[A-Z])\.)"
+                          rf"{{0,80}}?"
                           rf"\bfrom\s+\Z", _I)
 # a question that asks for the earlier figure itself
 _ASKS_EARLIER = re.compile(r"\b(?:previous|previously|earlier|ago|before|prior|last\s+year|year-ago|from|initially|"
@@ -1011,14 +1015,14 @@ _OF_NAME = re.compile(rf"{_GAP}of{_GAP}(?:the{_GAP})?[A-Z][\w’'\-]*(?:{_GAP}(?
 
 
 _COMPANY_END = re.compile(rf"\b(?:{_ORG_HEADS}|Group|Ltd|Inc|Corp|Co|Plc|PLC|AG|SA|NV|LLC)\.?\Z")
-_THE_AND_BEFORE = re.compile(rf"\b[Tt]he{_GAP}([A-Z][\w’'\-.]*(?:{_GAP}[A-Z][\w’'\-.]*)?){_GAP}(?:and|&){_GAP}\Z")
+_THE_AND_BEFORE = re.compile(rf"\b(?:[Tt]he|of){_GAP}([A-Z][\w’'\-.]*(?:{_GAP}[A-Z][\w’'\-.]*)?){_GAP}(?:and|&){_GAP}\Z")
 
 
 def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
     """An organisation's name cut before its "of ..." made whole ("Commerce Bank" -> "Commerce Bank of
     Velmora Ltd"): a span ending in an organisation's head noun takes the capitalized "of" phrase after it;
-    a company's name cut after its "and" ("the Velmora and |Kessland Banking Group Ltd") takes the name
-    between "the" and "and".
+    a company's name cut after its "and" ("the Velmora and |Kessland Banking Group Ltd", "a unit of Velmora
+    and |Kessland Banking Group Ltd") takes the name between "the" or "of" and "and".
 
     >>> t = "said Ana Ruiz of the Commerce Bank of Velmora Ltd in Ostria."
     >>> a, b = widen_org(t, t.index("Commerce"), t.index(" of Velmora")); t[a:b]
@@ -1027,7 +1031,7 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
     >>> a, b = widen_org(t, t.index("Kessland"), t.index(".")); t[a:b]
     'Velmora and Kessland Banking Group Ltd'
     """
-    # "the Australia and |New Zealand Banking Group Ltd": a company's name holding "and" after "the"
+    # "the Australia and |New Zealand Banking Group Ltd": a company's name holding "and" after "the" or "of"
     if _COMPANY_END.search(text, start, end) and (m := _THE_AND_BEFORE.search(text, max(0, start - 60), start)):
         start = m.start(1)
     if not _ORG_HEAD_END.search(text, start, end):

@@ -376,13 +376,16 @@ def test_same_word_and_near_coverage():
     ("What was Velmora's money supply growth in 1986?", "4.2 pct", False),
     ("How much did Velmora's output rise in the fourth quarter?", "0.2 pct", True),  # "the third quarter" beside it
     ("How much did Velmora's output rise in the fourth quarter?", "1.1 pct", False),
+    ("How big was Velmora's trade surplus in February?", "623 mln dlrs", True),   # "January's" beside it
+    ("How big was Velmora's trade surplus in February?", "1.25 billion dlrs", False),
 ])
 def test_other_figure_near(question, part, want):
     from qa.answering import other_figure_near
 
     text = ("Velmora's money supply has grown at a 6.7 pct rate in the last 52 weeks and at a 9.1 pct rate in the "
             "past 13 weeks. It grew 4.2 pct in 1986. Output rose 1.1 pct in the fourth quarter, after rising 0.2 pct "
-            "in the third quarter.")
+            "in the third quarter. The trade surplus soared to 1.25 billion dlrs in February, double January's 623 mln "
+            "dlrs surplus.")
     i = text.index(part)
     assert other_figure_near(question, text, i, i + len(part)) is want
 
@@ -413,6 +416,8 @@ def test_other_figure_near(question, part, want):
     ("What level of government runs the port?", "entity"),                       # "<measure> of": in words too
     ("What 1986 group net profit did Kessland Mills report?", "number"),         # up to four words before the amount
     ("What type of wages do Velmora's dockers earn?", "entity"),                 # "what type of": a kind, no figure
+    ("What were Velmora Trust's basic earnings per share in 1986?", "number"),  # a possessive for "the"
+    ("What is Kessland Mills' price to earnings multiple?", "phrase"),           # a ratio, no amount of money
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind

@@ -378,6 +378,9 @@ def test_complete_date_stops_at_a_blank_line():
     ("How much was Velmora Mills' world group turnover in 1986?", "money"),
     ("How much were Kessland's sales last year?", "money"),
     ("How much was the sales growth at Kessland Mills?", ""),
+    # a possessive instead of "the"; a price-to-earnings multiple is a ratio
+    ("What were Velmora Trust's basic earnings per share in 1986?", "money"),
+    ("What is Kessland Mills' price to earnings multiple?", ""),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
@@ -709,6 +712,8 @@ def test_how_large_a_sum_asks_for_money_but_not_an_area_or_a_share():
     # a company's name holding "and" after "the"
     ("Ana Ruiz of the Velmora and Kessland Banking Group\nLtd said.", "Kessland Banking Group\nLtd",
      "Velmora and Kessland Banking Group\nLtd"),
+    ("Ardel, a unit of Velmora and Kessland Banking\nGroup Ltd, said.", "Kessland Banking\nGroup Ltd",
+     "Velmora and Kessland Banking\nGroup Ltd"),
     ("Trade between Velmora and Kessland Banking Group rose.", "Kessland Banking Group", "Kessland Banking Group"),
     ("He met the Velmora and Kessland delegates.", "Kessland", "Kessland"),  # no company's name
 ])
@@ -909,6 +914,9 @@ def test_finish_name_completes_a_name_cut_after_its_particle(text, part, want):
     # a span holding both levels gives the change; a figure after "to" that no change verb leads to stays
     ("How much did the population increase?", "The population increased from 7,600 to 54,000.", "7,600 to 54,000", False),
     ("By how much did sales rise?", "Sales rose 4 pct, according to 12 analysts.", "12 analysts", False),
+    # "to a total", "to a record": still the level; a dot of an abbreviation is no sentence stop
+    ("By how much did Kessland's reserves rise in May?",
+     "The record 4.9 billion dlrs rise in U.K.\nreserves in May to a total 34.7 billion lifted hopes.", "34.7 billion", True),
 ])
 def test_level_for_change(question, text, part, want):
     i = text.index(part)
