@@ -878,6 +878,10 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     # what-date gold but one holiday holds a digit, a month or a weekday)
     if kind == "date" and _ASKS_DATE.search(question) and not (re.search(r"\d", span) or _CALENDAR_RE.search(span)):
         return True
+    # a unit with no figure ("pounds" for "How much sterling was sold?") gives no amount
+    if kind == "number" and not _NUMBER_RE.search(span) and (words := re.findall(r"[^\W\d_]+|[$£€¥%]", span.lower())) \
+            and all(w in _UNIT_KEYS for w in words):
+        return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
     if kind in ("person", "org") and _PARTY_TAG.fullmatch(span.strip(" .,;()")):  # "Sen. Ana Ruiz (D-Okla.)": the
@@ -1077,7 +1081,8 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str],
     span is taken when its stem is one of ``nouns`` (the question's focus words, stemmed; a lowercase one
     may be the question's verb: "What paved the way ...?" -> "Marburg Colloquy paved", tried and dropped),
     also lowercase when its stem is one of ``lowercase`` (the noun right after "which": "For which round
-    ...?" -> "Ostria round"); and across a name's "and" ("Ways" + "and Means Committee").
+    ...?" -> "Ostria round"); and across a name's "and" ("Ways" + "and Means Committee"). The noun asked right
+    before the name with its "of" is taken too ("Bank of" + "England" for "Which central bank ...?").
 
     >>> t = "The Velmora Harbour Works Committee voted on Tuesday."
     >>> a, b = widen_to_noun(t, 4, t.index(" Committee"), frozenset({"committe"})); t[a:b]
@@ -1091,7 +1096,14 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str],
     >>> a, b = widen_to_noun(t, t.index("Ostria"), t.index(" round"), frozenset({"round"}), frozenset({"round"}))
     >>> t[a:b]
     'Ostria round'
+    >>> t = "Fear of intervention by the Bank of Ostria limited buying."
+    >>> a, b = widen_to_noun(t, t.index("Ostria"), t.index(" limited"), frozenset({"bank"})); t[a:b]
+    'Bank of Ostria'
     """
+    # the noun asked right before the name, with its "of" ("England" -> "Bank of England" for "Which bank ...?")
+    if text[start:start + 1].isupper() and (o := _NOUN_OF_BEFORE.search(text, max(0, start - 40), start)) and \
+            stem(bare_word(o.group(1))) in nouns and text[: o.start(1)].rstrip()[-1:] not in ("", ".", "!", "?", '"'):
+        start = o.start(1)  # (not a sentence's first word: "Exports of Ostria rose")
     m = _NEXT_LETTER_WORD.match(text, end)
     if not m or not text[start:end][-1:].isalnum():
         return start, end
@@ -1105,6 +1117,8 @@ def widen_to_noun(text: str, start: int, end: int, nouns: frozenset[str],
     return start, end
 
 
+# a capitalized noun and "of" right before a name: "Bank of" + "England"
+_NOUN_OF_BEFORE = re.compile(rf"\b([A-Z][a-z][\w\-]*){_GAP}of{_GAP}(?:the{_GAP})?\Z")
 # a name's "and" before the noun asked: "House Ways" + "and Means Committee"
 _AND_NAME_NOUN = re.compile(r"[ \t]+(?:and|&)[ \t]+(?:[A-Z][\w’'\-]*[ \t]+){0,2}([A-Z][\w’'\-]*)\b")
 

@@ -773,6 +773,9 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("On what date will the Kessland talks open?", "date", "March 5", False),
     ("On what date will the Kessland talks open?", "date", "Tuesday", False),
     ("When will the Kessland talks open?", "date", "next week", False),
+    # a unit with no figure gives no amount
+    ("How much sterling did the Bank of Ostria sell?", "number", "pounds", True),
+    ("How much sterling did the Bank of Ostria sell?", "number", "50 mln stg", False),
     # goods made are counted in goods, not money, unless money is asked too
     ("At what level was Ostria's crude output set for 1987?", "number", "15 dlrs", True),
     ("How much coffee will Kessland produce?", "number", "4.2 billion crowns", True),
@@ -808,6 +811,10 @@ def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
     ("Ships sailed up the Red River to Velmora.", "Red", {"river"}, "Red River"),
     ("The Velmora Harbour Works Committee voted.", "Velmora Harbour Works", {"bank"}, "Velmora Harbour Works"),
     ("Aid went to Ostria. Bank officials said so.", "Ostria", {"bank"}, "Ostria"),   # not across a sentence end
+    # the noun asked right before the name, with its "of"
+    ("Fear of intervention by the Bank of Ostria limited buying.", "Ostria", {"bank"}, "Bank of Ostria"),
+    ("He met the Minister of\nFinance, Ana Ruiz.", "Finance", {"ministri", "minist"}, "Finance"),  # not the noun asked
+    ("Exports of Ostria rose.", "Ostria", {"export"}, "Ostria"),                    # a sentence's first word
 ])
 def test_widen_to_noun_takes_the_noun_the_question_asks_for(text, part, nouns, want):
     i = text.index(part)
