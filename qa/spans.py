@@ -882,6 +882,10 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     if kind == "number" and not _NUMBER_RE.search(span) and (words := re.findall(r"[^\W\d_]+|[$£€¥%]", span.lower())) \
             and all(w in _UNIT_KEYS for w in words):
         return True
+    # a company's designators alone ("Co Inc" of "J.P. Morgan Securities Co Inc") name no one and nothing
+    if kind in ("person", "place", "org", "entity") and _DESIGNATOR.search(span) and \
+            not re.sub(r"[\s,.&]+", "", _DESIGNATOR.sub(" ", span)):
+        return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
     if kind in ("person", "org") and _PARTY_TAG.fullmatch(span.strip(" .,;()")):  # "Sen. Ana Ruiz (D-Okla.)": the

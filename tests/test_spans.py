@@ -773,6 +773,10 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("On what date will the Kessland talks open?", "date", "March 5", False),
     ("On what date will the Kessland talks open?", "date", "Tuesday", False),
     ("When will the Kessland talks open?", "date", "next week", False),
+    # a company's designators alone name no one
+    ("Who is the Velmora Securities spokesman?", "person", "Co Inc", True),
+    ("Which firm managed the offering?", "org", "Co Inc", True),
+    ("Which firm managed the offering?", "org", "Velmora Securities Co Inc", False),
     # a unit with no figure gives no amount
     ("How much sterling did the Bank of Ostria sell?", "number", "pounds", True),
     ("How much sterling did the Bank of Ostria sell?", "number", "50 mln stg", False),
