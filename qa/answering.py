@@ -34,6 +34,7 @@ from typing import Protocol
 from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PLACE, REASON, Question
 from .spans import (
+    MONTH_NAMES,
     asked_unit,
     asks_several,
     complete_date,
@@ -297,6 +298,17 @@ _NEAR_WORD = re.compile(r"\w[\w’'\-]*")
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
 
 
+def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text of ``text[start:end]``'s clause before and after it: back to a comma, colon, semicolon, bracket
+    or dash of its sentence, and on to the next (the clause after a comma that follows the span directly:
+    "Jan Vos, the Dutch minister")."""
+    spans = sentence_spans(text)
+    lo = next((a for a, b in spans if a <= start < b), 0)
+    hi = next((b for a, b in spans if a < end <= b), len(text))
+    after = _CLAUSE_BREAK.split(text[end:hi])
+    return _CLAUSE_BREAK.split(text[lo:start])[-1], after[1] if len(after) > 1 and not after[0].strip() else after[0]
+
+
 def near_coverage(question_words: Sequence[str], text: str, start: int, end: int, idf, k: int = 6) -> float:
     """IDF-weighted share of the question's content words (``question_words``, as written) among the
     words beside ``text[start:end]`` in its clause: up to ``k`` words before it back to a comma, colon,
@@ -312,12 +324,7 @@ def near_coverage(question_words: Sequence[str], text: str, start: int, end: int
     >>> near_coverage(q, t, 35, 45, lambda w: 1.0), near_coverage(q, t, 23, 30, lambda w: 1.0)
     (1.0, 0.6666666666666666)
     """
-    spans = sentence_spans(text)
-    lo = next((a for a, b in spans if a <= start < b), 0)
-    hi = next((b for a, b in spans if a < end <= b), len(text))
-    before = _CLAUSE_BREAK.split(text[lo:start])[-1]
-    after = _CLAUSE_BREAK.split(text[end:hi])
-    after = after[1] if len(after) > 1 and not after[0].strip() else after[0]
+    before, after = _clause_around(text, start, end)
     near = _NEAR_WORD.findall(before)[-k:] + _NEAR_WORD.findall(after)[:k]
     weights = [(w, idf(stem(bare_word(w)))) for w in question_words]
     total = sum(x for _w, x in weights)
@@ -332,9 +339,8 @@ _ORDINAL_WORD = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|ei
                            r"[ \t\-]*\n?[ \t]*([A-Za-z][\w\-]*)", re.I)
 
 
-_MONTH_NAME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-                         r"\b")
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_MONTH_NAME = re.compile(rf"\b({'|'.join(MONTH_NAMES)})\b")
+_MONTHS = frozenset(m.lower() for m in MONTH_NAMES)
 
 
 def _figures(text: str) -> list[tuple[str, str]]:
@@ -360,12 +366,7 @@ def other_figure_near(question: str, text: str, start: int, end: int, k: int = 6
     asked = _figures(question)
     if not asked:
         return False
-    spans = sentence_spans(text)
-    lo = next((a for a, b in spans if a <= start < b), 0)
-    hi = next((b for a, b in spans if a < end <= b), len(text))
-    before = _CLAUSE_BREAK.split(text[lo:start])[-1]
-    after = _CLAUSE_BREAK.split(text[end:hi])
-    after = after[1] if len(after) > 1 and not after[0].strip() else after[0]
+    before, after = _clause_around(text, start, end)
     words_before, words_after = before.split(), after.split()
     near = " ".join(words_before[-k:]) + " \n " + " ".join(words_after[:k])
     given = _figures(near)
@@ -563,10 +564,11 @@ class ReaderAnswerer:
         other_holder = {k for k, v in titled.items() if v < 0}
         # a figure that is not the amount of money or the percentage asked for, or that cannot answer by its
         # form (no figure for "how many", "45 pct" for "how many acres", a rate for a total), is not the answer
+        # (and for a number question, a level for the change asked or the level a change came from)
+        levels = (level_for_change, previous_level) if question.kind == NUMBER else ()
         misfit = {(c.source, c.start, c.end) for c in out if (unit in STRICT_UNITS and not c.features["fits"])
                   or contradicts(question.text, question.kind, c.text)
-                  or (question.kind == NUMBER and (level_for_change(question.text, docs[c.source].text, c.start, c.end)
-                                                   or previous_level(question.text, docs[c.source].text, c.start, c.end)))}
+                  or any(f(question.text, docs[c.source].text, c.start, c.end) for f in levels)}
         if calibrate:
             out = [replace(c, confidence=0.0 if (c.source, c.start, c.end) in misfit | other_holder
                            else self.calibration.probability(c.features)) for c in out]

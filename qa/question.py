@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .spans import AMOUNT_END, AMOUNT_MODIFIER, ASKED_IN_CURRENCY, MODIFIED_END, RATE_NOUNS
+from .spans import AMOUNT_END, AMOUNT_MODIFIER, AMOUNT_OWNER, ASKED_IN_CURRENCY, MODIFIED_END, NOT_RATIO, RATE_NOUNS
 from .text import STOPWORDS, stem, terms
 
 NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
@@ -38,14 +38,12 @@ AUXILIARIES = frozenset("""is are was were did does do has have had can could wi
 must shall""".split())
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
 _AMOUNTS = rf"amount|sum|total|value(?= of)|price|profit|profits|revenue|revenues|sales|earnings|fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}"
-_NO_RATIO = r"(?![\s-]+(?:to[\s-]+)?(?:earnings|book)\b)"  # "price to earnings multiple": a ratio
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide|fast)\b|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
     r"population|distance|age|level|value)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
-    rf"\bwhat (?:(?:(?:is|was|were|are|will be) (?:the|(?:[\w.&-]+ ){{0,3}}[\w.&-]+[’']s?) (?:[a-z-]+ )?)?(?:{_AMOUNTS})"
-    rf"{_NO_RATIO}{AMOUNT_END}|"  # "what were Royal Trust's basic earnings per share"
+    rf"\bwhat (?:(?:(?:is|was|were|are|will be) {AMOUNT_OWNER} (?:[a-z-]+ )?)?(?:{_AMOUNTS}){NOT_RATIO}{AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_AMOUNTS}){MODIFIED_END})"  # "what trigger price was set"
 )
 _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|"

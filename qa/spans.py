@@ -531,6 +531,7 @@ def _balanced(inner: str, opener: str) -> bool:
 # months and weekdays only capitalized ("May", "MAY", not the verb "may")
 _MONTHS = ("January February March April May June July August September October November December "
            "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()
+MONTH_NAMES = tuple(_MONTHS[:12])  # the twelve, in full
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat".split()
 _TIME_WORDS = ("today tonight yesterday tomorrow morning afternoon evening night weekend spring summer autumn fall "
                "winter decade decades century centuries").split()
@@ -743,13 +744,16 @@ _MONEY_VERBS = (r"pay|paid|pays|paying|cost|costs|spend|spent|raise|raised|offer
 _SUM_NOUNS = (rf"{_MONEY_NOUNS}|penalty|penalties|fines|deficit|deficits|judgment|judgement|loan|loans|package|charge|"
               r"facility|credit|debt|debts|bid|offer|award|settlement|damages|subsidy|subsidies|flows")
 _CHANGE_NOUN = r"(?:increases?|rises?|growth|gains?|declines?|drops?|falls?|cuts?|changes?|reductions?|levels?)\b"
+# whose amount a "what was/were ..." question asks: "the" or a possessive name ("what were Velmora Trust's earnings")
+AMOUNT_OWNER = r"(?:the|(?!the\b)(?:[\w.&\-]+\s+){0,3}[\w.&\-]+[’']s?)"
+NOT_RATIO = r"(?![\s-]+(?:to[\s-]+)?(?:earnings|book)\b)"  # "price to earnings multiple": a ratio, no amount
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|"
     # "How much was BASF's 1986 turnover?", "How much were sales ...?" (not "how much was the sales growth")
     rf"\bhow\s+much\s+(?:is|was|were|are|will\s+be)\s+(?:[\w.’'-]+\s+){{0,5}}?(?:{_MONEY_NOUNS})\b(?!\s+{_CHANGE_NOUN})|"
     rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+(?:the|(?!the\b)(?:[\w.&\-]+\s+){{0,3}}[\w.&\-]+[’']s?)\s+"
-    rf"(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS})(?![\s-]+(?:to[\s-]+)?(?:earnings|book)\b){AMOUNT_END}|"
+    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+{AMOUNT_OWNER}\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){NOT_RATIO}"
+    rf"{AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_MONEY_NOUNS}){MODIFIED_END})|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
@@ -925,10 +929,14 @@ _CHANGE_VERBS = _LEVEL_VERBS + r"|gain(?:s|ed|ing)?|los(?:e|es|ing)|lost|shed|ad
 _ASKS_CHANGE_BY = re.compile(rf"\bby\s+how\s+(?:much|many)\b|\bhow\s+(?:much|far)\s+(?:did|does|do|has|have|had|will|"
                              rf"would|is|was|were|are)\b[^?]*\b(?:{_LEVEL_VERBS})\b(?![^?]*\b(?:to|from)\b)", _I)
 # words between "to" and the level it names ("to a total 34.7 billion", "to a record high of 12 pct")
+# a character of the same phrase (no comma but one between digits) or clause (commas too): a decimal point or an
+# abbreviation's dot ("U.K.") is no sentence stop
+_IN_PHRASE = r"(?:[^.,;:!?]|(?<=\d)[.,](?=\d)|(?<=\b[A-Z])\.)"
+_IN_CLAUSE = r"(?:[^.;:!?]|(?<=\d)\.(?=\d)|(?<=\b[A-Z])\.)"
 _LEVEL_WORDS = r"(?:(?:a|an|the)\s+)?(?:(?:total|record|new|high|low|peak|level|all-time|post-war)\s+)*(?:of\s+)?"
 # the level a change went to or came from, in the change's clause: "rose 1.9 billion dlrs to |738.5 billion", "fell
 # to |12 pct from |14 pct" (not "rose 4 pct, according to |12 analysts")
-_LEVEL_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.,;:!?]|(?<=\d)[.,](?=\d)|(?<=\b[A-Z])\.){{0,80}}?\b(?:to|from)\s+{_LEVEL_WORDS}\Z", _I)
+_LEVEL_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b{_IN_PHRASE}{{0,80}}?\b(?:to|from)\s+{_LEVEL_WORDS}\Z", _I)
 
 
 def level_for_change(question: str, text: str, start: int, end: int) -> bool:
@@ -953,9 +961,7 @@ def level_for_change(question: str, text: str, start: int, end: int) -> bool:
 
 
 # (a figure between: "rose 5 pct to 12 mln dlrs from", not "sees rising profits from 51-pct-owned ...")
-_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.;:!?\d]|(?<=\b[A-Z])\.)*?\d(?:[^.;:!?]|(?<=\d)\.(?=\d)|(?<=\b[A-Z])\.)"
-                          rf"{{0,80}}?"
-                          rf"\bfrom\s+\Z", _I)
+_FROM_BEFORE = re.compile(rf"\b(?:{_CHANGE_VERBS})\b(?:[^.;:!?\d]|(?<=\b[A-Z])\.)*?\d{_IN_CLAUSE}{{0,80}}?\bfrom\s+\Z", _I)
 # a question that asks for the earlier figure itself
 _ASKS_EARLIER = re.compile(r"\b(?:previous|previously|earlier|ago|before|prior|last\s+year|year-ago|from|initially|"
                            r"originally|formerly|had\s+been)\b", _I)
