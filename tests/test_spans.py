@@ -69,6 +69,12 @@ def _apply(fn, text: str, part: str, nth: int = 0, **kw) -> str:
     ("The price was lowered to 1.35 dlr per lb.", "1.35", "1.35 dlr per lb"),
     ("Controls end over the next four years.", "four", "the next four years"),  # which span of time
     ("Rome held it for the following 380 years.", "380", "380 years"),            # not "following"
+    # a span that starts at the figure's magnitude or unit takes the figure before it
+    ("Net profit dropped to 603.0 mln dlrs in the nine months.", "mln dlrs", "603.0 mln dlrs"),
+    ("Net profit dropped to 603.0\nmln dlrs in the nine months.", "mln dlrs", "603.0\nmln dlrs"),
+    ("The shares were sold at 1.20 dlrs a share.", "dlrs a share", "1.20 dlrs a share"),
+    ("The budget deficit will be over five billion Ecus this year.", "billion", "over five billion Ecus"),
+    ("Inflation eased to 3.4 pct in May.", "pct", "3.4 pct"),
 ])
 def test_complete_number_adds_magnitude_unit_rate_sign_and_qualifier(text, part, want):
     assert _apply(complete_number, text, part) == want
@@ -272,6 +278,8 @@ def test_fits_kind(kind, span, fits):
     ("61%", "percent"),
     ("14 crowns", "crown"),
     ("1 crown", "crown"),
+    ("over five billion Ecus", "ecu"),             # the European Currency Unit of 1979-98 news
+    ("1.2 bln SDRs", "sdr"),
     ("50,000 tonnes", "tonne"),
     ("1 ton", "tonne"),
     ("21.40 dlrs a barrel", "dollar per barrel"),
@@ -786,6 +794,18 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("At what level was Ostria's crude output set for 1987?", "number", "15.8 mln bpd", False),
     ("How much did Ostria earn from oil production?", "number", "3.1 billion dlrs", False),
     ("What was the value of Kessland's coffee output?", "number", "4.2 billion crowns", False),
+    # a price of one share, barrel or tonne is no total in millions
+    ("How much did Velmora Mills earn per share in the quarter?", "number", "409.0 mln dlrs", True),
+    ("How much did Velmora Mills earn per share in the quarter?", "number", "1.09 dlrs a share", False),
+    ("How much did Velmora Mills earn in the quarter?", "number", "409.0 mln dlrs", False),
+    ("What price a barrel will Ostria charge?", "number", "2.1 billion dlrs", True),
+    ("How much did Kessland pay for a share in Velmora Mills?", "number", "18 mln dlrs", False),  # a stake
+    # a count of things names none of them
+    ("Which firm won the Ostrian copper contract?", "org", "seven firms", True),
+    ("Which firm won the Ostrian copper contract?", "org", "about 20 banks", True),
+    ("Which firm won the Ostrian copper contract?", "org", "Seven Seas Ltd", False),
+    ("Who wrote to the Kessland ministry?", "person", "two officials", True),
+    ("Who wrote to the Kessland ministry?", "person", "the two officials", False),  # a description may answer who
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
