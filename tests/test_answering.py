@@ -500,3 +500,17 @@ def test_a_clause_ending_in_the_surname_is_not_the_fuller_name():
     text = "Kessland blamed Brandt. Its spokeswoman Ana Ruiz accused the mayor and Brandt of delays."
     spans = [("Brandt", 9.0), ("Ana Ruiz accused the mayor and Brandt", 7.0)]
     assert _ranked("Whom did Kessland blame for the delays?", text, spans)[0] == "Brandt"
+
+
+def test_an_answer_comes_from_an_article_that_names_what_the_question_names(tmp_path, embedder):
+    # two earnings reports: a question about a third company shares their words but neither names it
+    velmora = ("Velmora Mills profit rises\n\nVelmora Mills Corp said its 1986 net profit rose to 41 mln dlrs from 30 mln\n"
+               "dlrs a year earlier, on higher paper prices.\n")
+    kessland = ("Kessland Steel profit falls\n\nKessland Steel Inc said its 1986 net profit fell to 12 mln dlrs from 19 mln\n"
+                "dlrs, as steel demand weakened.\n")
+    corpus = write_corpus(tmp_path / "c", {"v.txt": velmora, "k.txt": kessland})
+    bot = qa.QA(corpus=corpus, index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
+    assert "41 mln dlrs" in bot.ask("What was Velmora Mills' net profit in 1986?").text
+    assert "12 mln dlrs" in bot.ask("What was Kessland Steel's net profit in 1986?").text
+    no = bot.ask("What was Norland Paper's net profit in 1986?")
+    assert no.abstained and no.text == "", no.text

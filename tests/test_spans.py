@@ -17,9 +17,11 @@ from qa.spans import (
     has_unit,
     holds_role,
     level_for_change,
+    names_missing,
     one_figure,
     opens_reason,
     previous_level,
+    question_names,
     role_asked,
     same_quantity_kind,
     trim_span,
@@ -965,3 +967,37 @@ def test_previous_level(question, part, want):
     text = "Ostria's total financing fell to 75.9 mln dlrs in the year to March 4, 1986, from 100.4 mln in 1985."
     i = text.index(part)
     assert previous_level(question, text, i, i + len(part)) is want
+
+
+@pytest.mark.parametrize("question, names", [
+    ("What was Velmora Mills Corp's net profit in 1986?", ["Velmora", "Mills"]),           # "Corp": a generic word
+    ("How much did Kessland's central bank sell in March?", ["Kessland"]),                 # no month
+    ("Which Ostrian firm bought the Norland-based unit?", ["Norland"]),                    # the kind asked is no name
+    ("When did regulators approve the Velmora-Kessland merger?", ["Velmora", "Kessland"]),
+    ("What did Ana Ruiz say about the G-7 accord?", ["Ana", "Ruiz"]),                      # no word with a digit
+    ("Who is the U.S. Trade Representative?", ["Trade", "Representative"]),
+    ("what did the minister say?", []),
+])
+def test_question_names(question, names):
+    assert question_names(question) == names
+
+
+@pytest.mark.parametrize("question, text, missing", [
+    # an article about something else
+    ("What did Velmora Mills earn in 1986?", "KESSLAND STEEL PROFIT UP\n\nKessland Steel Corp earned 5 mln dlrs.",
+     ["Velmora", "Mills"]),
+    ("How large a budget deficit does Ostria project?", "Norland projects a deficit of 47 billion crowns.", ["Ostria"]),
+    ("What did Velmora Mills earn in 1986?", "Velmora Mills Inc said it earned 5 mln dlrs.", []),
+    # names written another way: a possessive, a demonym, a hyphen, an abbreviation, an acronym's words
+    ("What did Velmora's bank earn?", "The Velmora bank earned 5 mln dlrs.", []),
+    ("What did the Norwegian minister say?", "Norway's minister said no.", []),
+    ("What did the French minister say?", "The minister of France said no.", []),
+    ("Which lawmaker from Massachusetts spoke?", "Rep. Ana Ruiz, D-Mass, said the bill was wrong.", []),
+    ("Which lawmaker from Massachusetts spoke?", "Rep. Ana Ruiz (Mass.) said the bill was wrong.", []),
+    ("How much did the IADB lend?", "The Inter-American Development Bank lent 5 mln dlrs.", []),
+    ("Who is Velmora Mills' CEO?", "Velmora Mills chairman and chief executive officer Ana Ruiz said.", []),
+    ("How much did the IADB lend?", "The Velmora development bank lent 5 mln dlrs.", ["IADB"]),
+    ("What did Sears earn?", "The search for profit went on.", ["Sears"]),  # a prefix is not the name
+])
+def test_names_missing(question, text, missing):
+    assert names_missing(question, text) == missing
