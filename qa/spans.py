@@ -36,7 +36,7 @@ _PERCENT = r"(?:%|\b(?:pct|percent|per\s+cent|percentage\s+points?)\b)"
 _CURRENCY_WORDS = """dlrs dlr dollars dollar cts ct yen francs franc crowns crown marks pounds stg sterling lire lira pesos peso
 rupees rupee euros euro cents cent guilders guilder rand riyals riyal dinars dinar shekels shekel yuan
 renminbi ringgit baht rupiah kronor krona kroner krone schillings schilling drachmas drachma escudos escudo
-pesetas peseta roubles rouble rubles ruble zlotys zloty forints forint naira ecus ecu sdrs sdr""".split()
+pesetas peseta roubles rouble rubles ruble zlotys zloty forints forint naira ecus ecu sdrs sdr pence penny""".split()
 _MEASURE_WORDS = """barrels barrel bpd tonnes tonne tons ton ounces ounce oz bushels bushel lbs kg kilos kilograms
 kilogrammes grams litres liters gallons gallon shares points km kilometres kilometers kilometre kilometer
 miles mile metres meters metre meter feet foot inches inch acres acre hectares hectare bags bag bales bale sacks sack
@@ -95,6 +95,9 @@ _COMPARATIVE = re.compile(r"(?:more|less|fewer)\s+than\b", _I)
 _PREV_PERIOD = re.compile(rf"(?<![\w-])(?:the{_GAP})?(?:next|past|coming){_GAP}\Z", _I)
 _ENDS_TIME_UNIT = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|decades?|quarters?)\Z", _I)
 _PREV_NEGATION = re.compile(rf"(?<![\w-])(?:no|not){_GAP}\Z", _I)
+_RANGE_REST = re.compile(rf"{_GAP}(or|to|and|-|–){_GAP}(?:{_DIGITS}|{_NUMBER_WORD})\b(?!-)", _I)
+_RANGE_OPEN = re.compile(rf"\bbetween{_GAP}(?:{_DIGITS}|{_NUMBER_WORD})\Z", _I)
+_PREV_BETWEEN = re.compile(rf"(?<!\w)between{_GAP}\Z", _I)
 _PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
 
 
@@ -147,6 +150,16 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     if a > 0 and text[a].isdigit() and text[a - 1].isalpha():  # a figure inside a code or name: "A320"
         return a, b
     span, grown = text[a:b], False
+    # the first figure of a range takes the rest of it when the unit follows the second: "15 |or 20 years|", "between
+    # |three and five billion dlrs|" (not "15 or 20" alone: no unit then says they count one thing)
+    if (_ENDS_NUMBER.search(span) and not _HAS_UNIT.search(span) and (m := _RANGE_REST.match(text, b))
+            and re.match(rf"{_GAP}(?:{_MAGNITUDE}\b|{_PERCENT}|{_UNIT})", text[m.end():], _I)
+            and not (m.group(1).lower() == "to" and re.search(r"\bfrom\s*\Z", text[max(0, a - 8) : a], _I))
+            and (m.group(1).lower() != "and" or (p := _PREV_BETWEEN.search(text, max(0, a - 12), a)))):
+        # ("from 5 to 7 mln tonnes" is a change, "3 and 4 pct respectively" two figures: no ranges)
+        b, span = m.end(), text[a : m.end()]
+        if m.group(1).lower() == "and":
+            a, span = p.start(), text[p.start() : b]
     if _ENDS_NUMBER.search(span) and not _HAS_UNIT.search(span):
         if text[b - 1].isdigit() and (m := _ATTACHED.match(text, b)):  # "34m", "5km", "1990s"
             b, grown = m.end(), True
@@ -202,6 +215,8 @@ def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, in
     span = text[start:end]
     for m in _FIGURE_BREAK.finditer(span):
         head, rest = span[: m.start()], span[m.end() :]
+        if _RANGE_OPEN.search(head) and m.group().strip().lower() == "and":  # "between three and five billion"
+            continue
         if _NUMBER_RE.search(head) and _NUMBER_RE.search(rest):
             if unit and not has_unit(head, unit):
                 for f in _FIGURE.finditer(text, start + m.end(), end):
@@ -666,6 +681,7 @@ _UNIT_KEYS: dict[str, str] = {
     **dict.fromkeys("rupees rupee rs rs. ₹".split(), "rupee"),
     **dict.fromkeys("ecus ecu".split(), "ecu"),  # the European Currency Unit (1979-98)
     **dict.fromkeys("sdrs sdr".split(), "sdr"),  # the IMF's special drawing rights
+    **dict.fromkeys("pence penny p".split(), "penny"),  # "205p": a London price in pence
     **dict.fromkeys("bpd".split(), "barrel per day"),
     **dict.fromkeys("tonnes tonne tons ton".split(), "tonne"),
     **dict.fromkeys("km kilometres kilometers kilometre kilometer".split(), "kilometre"),
@@ -681,7 +697,7 @@ _UNIT_KEYS: dict[str, str] = {
 }
 # (a unit hyphenated to a figure only sizes the unit that follows: "60-kg bags" count bags)
 _UNIT_TOKEN = re.compile(
-    rf"{_SIGN}|\b(?:{_CODE})(?=[\s\d])|percentage\s+points?|per\s+cent|%|\b(?:pct|percent)\b|(?<!\d-)\b{_UNIT}", _I)
+    rf"{_SIGN}|\b(?:{_CODE})(?=[\s\d])|percentage\s+points?|per\s+cent|%|\b(?:pct|percent)\b|(?<!\d-)\b{_UNIT}|(?<=\d)p\b", _I)
 
 
 def _unit_key(token: str) -> str:

@@ -77,6 +77,13 @@ def _apply(fn, text: str, part: str, nth: int = 0, **kw) -> str:
     ("The shares were sold at 1.20 dlrs a share.", "dlrs a share", "1.20 dlrs a share"),
     ("The budget deficit will be over five billion Ecus this year.", "billion", "over five billion Ecus"),
     ("Inflation eased to 3.4 pct in May.", "pct", "3.4 pct"),
+    # the first figure of a range takes the range when the unit follows the second
+    ("Debts could be repaid over 15 or 20 years.", "15", "over 15 or 20 years"),
+    ("Ostria seeks between three and five billion dlrs.", "three", "between three and five billion dlrs"),
+    ("Prices rose five to 10 pct.", "five", "five to 10 pct"),
+    ("Output rose from 5 to 7 mln tonnes.", "5", "5"),                          # a change, not a range
+    ("Sales rose 3 and 4 pct in the two units.", "3", "3"),                     # two figures, no "between"
+    ("The vote was 12 to 9 in favour.", "12", "12"),                            # no unit: no range
 ])
 def test_complete_number_adds_magnitude_unit_rate_sign_and_qualifier(text, part, want):
     assert _apply(complete_number, text, part) == want
@@ -281,6 +288,8 @@ def test_fits_kind(kind, span, fits):
     ("14 crowns", "crown"),
     ("1 crown", "crown"),
     ("over five billion Ecus", "ecu"),             # the European Currency Unit of 1979-98 news
+    ("205p", "penny"),                             # a London share price in pence
+    ("12 pence", "penny"),
     ("1.2 bln SDRs", "sdr"),
     ("50,000 tonnes", "tonne"),
     ("1 ton", "tonne"),
@@ -478,6 +487,8 @@ def test_complete_number_across_hyphens(text, figure, want):
     ("4.1 pct; up from 3.9 pct", "4.1 pct"),
     ("1,200 people", "1,200 people"),  # a digit group is not a clause break
     ("between 5 and 10 pct", "between 5 and 10 pct"),  # a range is one answer
+    ("between three and five billion dlrs", "between three and five billion dlrs"),  # in words too
+    ("50 mln dlrs and seven new plants", "50 mln dlrs"),
     ("about 300 soldiers, the monitor said", "about 300 soldiers, the monitor said"),  # no second figure
 ])
 def test_one_figure_cuts_a_figure_span_before_the_next_figure_s_clause(span, want):
