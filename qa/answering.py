@@ -657,8 +657,8 @@ class ReaderAnswerer:
         # the news and seed dev sets, of 1,341 answers, 15 of 90 answered unanswerable questions, 10 of 193 wrong
         # answers and 2 of 1,058 right ones came from such an article. Not in ``qa.extract``: a passage given
         # alone may name its subject only by a pronoun
-        missing = {c.source: bool(names_missing(question.text, f"{docs[c.source].title}\n{docs[c.source].text}"))
-                   for c in ranked}
+        missing = {src: bool(names_missing(question.text, f"{docs[src].title}\n{docs[src].text}"))
+                   for src in {c.source for c in ranked}}
         named = [c for c in ranked if not missing[c.source]]
         others = [c for c in ranked if missing[c.source]]
         also = [c for c in others if named and same_answer(c.text, named[0].text)]

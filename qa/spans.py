@@ -12,6 +12,7 @@ from any corpus.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import unicodedata
@@ -1541,30 +1542,55 @@ def question_names(question: str) -> list[str]:
     return out
 
 
-def _named(name: str, text: str, low: str) -> bool:
-    """Whether ``text`` (``low`` its lowercase) names ``name``: as written; by its first five letters for a long
-    word, all but its last three letters ("Japanese" / "Japan", "Norway" / "Norwegian"); by a country's irregular demonym ("French" / "France"); by an abbreviation
-    with a dot or in a lawmaker's party tag ("Mass.", "D-Mass" for "Massachusetts"); or, for an acronym, by the initials of words in a row ("IADB" /
-    "Inter-American Development Bank", "CEO" / "chief executive officer")."""
+# a country's names and its people's, each form to all of them ("french" -> {"france", "french"})
+_DEMONYM_FORMS: dict[str, frozenset[str]] = {}
+for _country, _others in _IRREGULAR_DEMONYMS.items():
+    for _form in (_country, *_others.split()):
+        _DEMONYM_FORMS[_form] = _DEMONYM_FORMS.get(_form, frozenset()) | {_country, *_others.split()}
+
+
+@lru_cache(maxsize=64)
+def _text_index(text: str) -> tuple[str, tuple[str, ...], tuple[str, str]]:
+    """An article's lowercase text, its sorted distinct lowercase words, and the initials of its words in a row
+    (without and with a name's particles), computed once per article."""
+    low = text.lower()
+    words = re.findall(r"[^\W\d_]+", low.replace("-", " "))
+    initials = tuple("".join(w[0] for w in words if w not in skip) for skip in (_ACRONYM_SKIP, _ACRONYM_SKIP | _PARTICLES))
+    return low, tuple(sorted(set(re.findall(r"\w+", low)))), initials
+
+
+def _word_starting(words: tuple[str, ...], prefix: str) -> bool:
+    i = bisect.bisect_left(words, prefix)
+    return i < len(words) and words[i].startswith(prefix)
+
+
+def _named(name: str, text: str) -> bool:
+    """Whether ``text`` names ``name``: as written; for a long word, by all but its last three letters
+    ("Japanese" / "Japan", "Norway" / "Norwegian"); a people's name by its country's stem ("Peruvian" / "Peru");
+    by a country's irregular demonym ("French" / "France"); by an abbreviation with a dot or in a lawmaker's
+    party tag ("Mass.", "D-Mass" for "Massachusetts"); or, for an acronym, by the initials of words in a row
+    ("IADB" / "Inter-American Development Bank", "CEO" / "chief executive officer")."""
+    low, words, initials = _text_index(text)
     n = name.lower()
-    if re.search(rf"(?<!\w){re.escape(n)}", low) or (len(n) >= 6 and re.search(rf"(?<!\w){re.escape(n[:max(4, len(n) - 3)])}", low)):
+    if re.fullmatch(r"\w+", n):
+        if _word_starting(words, n) or (len(n) >= 6 and _word_starting(words, n[: max(4, len(n) - 3)])):
+            return True
+    elif re.search(rf"(?<!\w){re.escape(n)}", low):
         return True
     if len(n) >= 5 and name[:1].isupper() and re.search(rf"(?<!\w){re.escape(name[:3])}[a-z]{{0,2}}\.|(?<=[A-Z]-)"
                                                         rf"{re.escape(name[:3])}[a-z]{{0,2}}\b", text):
         return True
     # a people's name by its country's stem: "Norwegian" / "Norway", "Peruvian" / "Peru", "Iraqi" / "Iraq"
     stem_ = re.sub(r"(?:egian|ian|ese|ish|an|i)\Z", "", n)
-    if stem_ != n and len(stem_) >= 4 and re.search(rf"(?<!\w){re.escape(stem_[:max(4, len(stem_) - 1)])}", low):
+    if stem_ != n and len(stem_) >= 4 and _word_starting(words, stem_[: max(4, len(stem_) - 1)]):
         return True
-    for country, others in _IRREGULAR_DEMONYMS.items():
-        forms = {country, *others.split()}
-        if n.replace(".", "") in forms and any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low.replace(".", "")) for f in forms):
-            return True
+    forms = _DEMONYM_FORMS.get(n.replace(".", ""), frozenset())
+    if any(f in words or ((" " in f or len(f) <= 3) and re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low.replace(".", "")))
+           for f in forms):  # ("U.K." read as "uk")
+        return True
     acronym = name.replace(".", "")
     if len(acronym) >= 2 and acronym.isupper():  # with and without a name's particles ("al-", "bin", "von")
-        words = re.findall(r"[^\W\d_]+", low.replace("-", " "))
-        return any(acronym.lower() in "".join(w[0] for w in words if w not in skip)
-                   for skip in (_ACRONYM_SKIP, _ACRONYM_SKIP | _PARTICLES))
+        return any(acronym.lower() in x for x in initials)
     return False
 
 
@@ -1578,5 +1604,4 @@ def names_missing(question: str, text: str) -> list[str]:
     >>> names_missing("What did the IADB lend to Norway?", "The Inter-American Development Bank lent Norwegian ...")
     []
     """
-    low = text.lower()
-    return [n for n in question_names(question) if not _named(n, text, low)]
+    return [n for n in question_names(question) if not _named(n, text)]
