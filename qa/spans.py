@@ -1551,9 +1551,9 @@ for _country, _others in _IRREGULAR_DEMONYMS.items():
 
 @lru_cache(maxsize=64)
 def _text_index(text: str) -> tuple[str, tuple[str, ...], tuple[str, str]]:
-    """An article's lowercase text, its sorted distinct lowercase words, and the initials of its words in a row
-    (without and with a name's particles), computed once per article."""
-    low = text.lower()
+    """An article's lowercase text without accents, its sorted distinct words, and the initials of its words in
+    a row (without and with a name's particles), computed once per article."""
+    low = _fold(text)
     words = re.findall(r"[^\W\d_]+", low.replace("-", " "))
     initials = tuple("".join(w[0] for w in words if w not in skip) for skip in (_ACRONYM_SKIP, _ACRONYM_SKIP | _PARTICLES))
     return low, tuple(sorted(set(re.findall(r"\w+", low)))), initials
@@ -1569,9 +1569,10 @@ def _named(name: str, text: str) -> bool:
     ("Japanese" / "Japan", "Norway" / "Norwegian"); a people's name by its country's stem ("Peruvian" / "Peru");
     by a country's irregular demonym ("French" / "France"); by an abbreviation with a dot or in a lawmaker's
     party tag ("Mass.", "D-Mass" for "Massachusetts"); or, for an acronym, by the initials of words in a row
-    ("IADB" / "Inter-American Development Bank", "CEO" / "chief executive officer")."""
+    ("IADB" / "Inter-American Development Bank", "CEO" / "chief executive officer"). Accents aside ("Sao Paulo"
+    / "São Paulo")."""
     low, words, initials = _text_index(text)
-    n = name.lower()
+    n = _fold(name)
     if re.fullmatch(r"\w+", n):
         if _word_starting(words, n) or (len(n) >= 6 and _word_starting(words, n[: max(4, len(n) - 3)])):
             return True

@@ -1009,6 +1009,7 @@ def test_question_names(question, names):
     ("Who is Velmora Mills' CEO?", "Velmora Mills chairman and chief executive officer Ana Ruiz said.", []),
     ("How much did the IADB lend?", "The Velmora development bank lent 5 mln dlrs.", ["IADB"]),
     ("What did Sears earn?", "The search for profit went on.", ["Sears"]),  # a prefix is not the name
+    ("What did Sao Paulo's mayor say?", "The mayor of São Paulo said no.", []),       # accents aside
 ])
 def test_names_missing(question, text, missing):
     assert names_missing(question, text) == missing
