@@ -216,7 +216,8 @@ def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, in
     span = text[start:end]
     for m in _FIGURE_BREAK.finditer(span):
         head, rest = span[: m.start()], span[m.end() :]
-        if _RANGE_OPEN.search(head) and m.group().strip().lower() == "and":  # "between three and five billion"
+        if m.group().strip().lower() == "and" and _RANGE_OPEN.search(text[max(0, start - 12) : start] + head):
+            # "(between) three and five billion dlrs": a range, one answer
             continue
         if _NUMBER_RE.search(head) and _NUMBER_RE.search(rest):
             if unit and not has_unit(head, unit):

@@ -835,6 +835,8 @@ def test_contradicts(question, kind, span, contra):
     ("It will cost 50 mln dlrs to build and the firm plans to spend 100 mln more.",
      "50 mln dlrs to build and the firm plans to spend 100", "", "50 mln dlrs to build"),   # a new clause after "and"
     ("Between 100 and 150 mln dlrs were lost.", "100 and 150 mln dlrs", "", "100 and 150 mln dlrs"),   # a range
+    ("Ostria seeks between three and five billion dlrs.", "three and five billion dlrs", "money",
+     "three and five billion dlrs"),
     ("Deposits were 7.7 billion marks after 6.6 billion.", "7.7 billion marks after 6.6 billion", "", "7.7 billion marks"),
 ])
 def test_one_figure_keeps_the_figure_in_the_unit_asked(text, part, unit, want):
