@@ -40,6 +40,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import qa  # noqa: E402
+from qa.answering import NAMES_MISSING_MESSAGE  # noqa: E402
 from qa.guard import RequestGuard, allowed_hosts  # noqa: E402
 from qa.reading import EXTENSIONS, read_file  # noqa: E402
 
@@ -328,6 +329,9 @@ def render_abstention(ans: qa.Answer, shown: int = 3) -> str:
     wanted = _LOOKED_FOR.get(ans.kind or "", "an answer")
     found = (f"I looked for {wanted} in the {len(ans.passages)} closest passages, and none of them gives it."
              if ans.passages else "No passage of the articles is close to this question.")
+    if ans.message.startswith(NAMES_MISSING_MESSAGE):  # what the question is about is in no article it read
+        names = esc(ans.message[len(NAMES_MISSING_MESSAGE) :])
+        found = f"I looked for {wanted}, but none of the articles I read mentions {names}."
     lines = ["**The articles don't seem to say.** " + found, "", *understood(ans), f"*{HINT}*", ""]
     passages = list(ans.passages[:shown])
     if passages:

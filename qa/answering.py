@@ -50,10 +50,12 @@ from .spans import (
     has_unit,
     holds_role,
     level_for_change,
-    one_figure,
+    name_phrases,
     names_missing,
+    one_figure,
     opens_reason,
     previous_level,
+    question_names,
     repeats_question,
     role_asked,
     same_quantity_kind,
@@ -657,15 +659,23 @@ class ReaderAnswerer:
         # the news and seed dev sets, of 1,341 answers, 15 of 90 answered unanswerable questions, 10 of 193 wrong
         # answers and 2 of 1,058 right ones came from such an article. Not in ``qa.extract``: a passage given
         # alone may name its subject only by a pronoun
-        missing = {src: bool(names_missing(question.text, f"{docs[src].title}\n{docs[src].text}"))
+        missing = {src: names_missing(question.text, f"{docs[src].title}\n{docs[src].text}")
                    for src in {c.source for c in ranked}}
         named = [c for c in ranked if not missing[c.source]]
         others = [c for c in ranked if missing[c.source]]
         also = [c for c in others if named and same_answer(c.text, named[0].text)]
         ranked = (named[:1] + also + named[1:] +
                   [replace(c, confidence=0.0) for c in others if not any(c is x for x in also)])
+        # a decline for that says which names no article read mentions ("Norland Paper"), for the user
+        unnamed = [n for n in question_names(question.text) if all(n in m for m in missing.values())]
+        why = (f"{NAMES_MISSING_MESSAGE}{name_phrases(question.text, unnamed)}" if ranked and not named and unnamed
+               else "")
         return assemble(question, ranked, docs, passages, threshold=self.calibration.threshold_for(question.kind),
-                        max_alternatives=self.max_alternatives)
+                        max_alternatives=self.max_alternatives, decline_message=why)
+
+
+# how a decline for names no article mentions begins (``ReaderAnswerer.answer``; the chat page shows it)
+NAMES_MISSING_MESSAGE = "none of the articles it read mentions "
 
 
 _AGO = re.compile(r"\bago\b", re.I)

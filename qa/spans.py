@@ -1607,3 +1607,19 @@ def names_missing(question: str, text: str) -> list[str]:
     []
     """
     return [n for n in question_names(question) if not _named(n, text)]
+
+
+def name_phrases(question: str, names: Sequence[str]) -> str:
+    """``names`` of ``question`` (``question_names``) as the question writes them together, quoted: "Norland"
+    and "Paper" of "What did Norland Paper earn?" are one name.
+
+    >>> name_phrases("Did Norland Paper and Ana Ruiz meet?", ["Norland", "Paper", "Ruiz"])
+    '“Norland Paper”, “Ruiz”'
+    """
+    runs: list[list[str]] = []
+    for n in names:
+        if runs and re.search(rf"{re.escape(' '.join(runs[-1]))}\s+{re.escape(n)}", question):
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"“{' '.join(r)}”" for r in runs)

@@ -514,3 +514,4 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names(tmp_
     assert "12 mln dlrs" in bot.ask("What was Kessland Steel's net profit in 1986?").text
     no = bot.ask("What was Norland Paper's net profit in 1986?")
     assert no.abstained and no.text == "", no.text
+    assert "“Norland Paper”" in no.message  # the decline says what no article mentions

@@ -116,6 +116,22 @@ def test_declined_answer_says_so_and_shows_the_closest_passages():
     assert "Rain &lt;b&gt;due&lt;/b&gt; · 2 Jan 2025 · <code>a.txt</code>" in reply
 
 
+def test_a_decline_for_a_name_no_article_mentions_says_which(tmp_path, embedder):
+    # the pipeline's own decline: two tiny articles, neither naming the company asked about
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "v.txt").write_text("Velmora Mills profit rises\n\nVelmora Mills Corp said its 1986 net profit "
+                                          "rose to 41 mln dlrs.\n", encoding="utf-8")
+    (tmp_path / "c" / "k.txt").write_text("Kessland Steel profit falls\n\nKessland Steel Inc said its 1986 net profit "
+                                          "fell to 12 mln dlrs.\n", encoding="utf-8")
+    bot = qa.QA(corpus=tmp_path / "c", index_dir=tmp_path / "idx", embedder=embedder, show_progress=False)
+    ans = bot.ask("What was Norland Paper's net profit in 1986?")
+    reply = app.render_answer(ans, bot.docs)
+    assert ans.abstained
+    first = reply.split("\n")[0]
+    assert first.startswith("**The articles don't seem to say.** I looked for ")
+    assert first.endswith(", but none of the articles I read mentions “Norland Paper”.")
+
+
 @pytest.mark.parametrize("name, safe", [
     ("../../x.txt", "x.txt"), ("..\\..\\windows\\x.md", "x.md"), ("/etc/passwd", "passwd"),
     (".bashrc", "bashrc"), ("...", "article"), ("Rebels take Hama!.HTML", "Rebels_take_Hama.html"),
