@@ -505,7 +505,7 @@ def test_a_clause_ending_in_the_surname_is_not_the_fuller_name():
 def test_an_answer_comes_from_an_article_that_names_what_the_question_names(tmp_path, embedder):
     # two earnings reports: a question about a third company shares their words but neither names it
     velmora = ("Velmora Mills profit rises\n\nVelmora Mills Corp said its 1986 net profit rose to 41 mln dlrs from 30 mln\n"
-               "dlrs a year earlier, on higher paper prices.\n")
+               "dlrs a year earlier, on higher prices.\n")
     kessland = ("Kessland Steel profit falls\n\nKessland Steel Inc said its 1986 net profit fell to 12 mln dlrs from 19 mln\n"
                 "dlrs, as steel demand weakened.\n")
     corpus = write_corpus(tmp_path / "c", {"v.txt": velmora, "k.txt": kessland})
