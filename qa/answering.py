@@ -652,30 +652,38 @@ class ReaderAnswerer:
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:
         windows = self.reading_windows(question, passages, docs)
-        ranked = self.candidates(question, windows, docs)
-        # an answer from an article that never names what the question names ("What did Velmora Mills earn?"
-        # answered from a story on Kessland Steel) is about something else: such candidates are neither the
-        # answer nor an alternative, only a further source of the same answer (``qa.spans.names_missing``). On
-        # the news and seed dev sets, of 1,341 answers, 15 of 90 answered unanswerable questions, 10 of 193 wrong
-        # answers and 2 of 1,058 right ones came from such an article. Not in ``qa.extract``: a passage given
-        # alone may name its subject only by a pronoun
-        missing = {src: names_missing(question.text, f"{docs[src].title}\n{docs[src].text}")
-                   for src in {c.source for c in ranked}}
-        named = [c for c in ranked if not missing[c.source]]
-        others = [c for c in ranked if missing[c.source]]
-        also = [c for c in others if named and same_answer(c.text, named[0].text)]
-        ranked = (named[:1] + also + named[1:] +
-                  [replace(c, confidence=0.0) for c in others if not any(c is x for x in also)])
-        # a decline for that says which names no article read mentions ("Norland Paper"), for the user
-        unnamed = [n for n in question_names(question.text) if all(n in m for m in missing.values())]
-        why = (f"{NAMES_MISSING_MESSAGE}{name_phrases(question.text, unnamed)}" if ranked and not named and unnamed
-               else "")
+        ranked, why = from_named_articles(question, self.candidates(question, windows, docs), docs)
         return assemble(question, ranked, docs, passages, threshold=self.calibration.threshold_for(question.kind),
                         max_alternatives=self.max_alternatives, decline_message=why)
 
 
 # how a decline for names no article mentions begins (``ReaderAnswerer.answer``; the chat page shows it)
 NAMES_MISSING_MESSAGE = "none of the articles it read mentions "
+
+
+def from_named_articles(question: Question, ranked: list[Candidate], docs: dict[str, Document]
+                        ) -> tuple[list[Candidate], str]:
+    """``ranked`` with the candidates of articles that never name one of the question's names
+    (``qa.spans.names_missing``) neither the answer nor an alternative: an answer from such an article is about
+    something else ("What did Velmora Mills earn?" answered from a story on Kessland Steel). One that gives the
+    best named answer stays a further source of it; the others keep their place last, at confidence 0. Also the
+    decline message when no candidate's article names them all ("none of the articles it read mentions “Norland
+    Paper”"), or ''. On the news and seed dev sets, of 1,341 answers, 15 of 90 answered unanswerable questions, 10
+    of 193 wrong answers and 2 of 1,058 right ones came from such an article. Not in ``qa.extract``: a passage
+    given alone may name its subject only by a pronoun."""
+    missing = {src: names_missing(question.text, f"{docs[src].title}\n{docs[src].text}")
+               for src in {c.source for c in ranked}}
+    named = [c for c in ranked if not missing[c.source]]
+    if not named:  # the decline says which names no article read mentions
+        unnamed = [n for n in question_names(question.text) if all(n in m for m in missing.values())]
+        why = f"{NAMES_MISSING_MESSAGE}{name_phrases(question.text, unnamed)}" if ranked and unnamed else ""
+        return [replace(c, confidence=0.0) for c in ranked], why
+
+    def same_as_best(c: Candidate) -> bool:
+        return bool(missing[c.source]) and same_answer(c.text, named[0].text)
+
+    return (named[:1] + [c for c in ranked if same_as_best(c)] + named[1:]
+            + [replace(c, confidence=0.0) for c in ranked if missing[c.source] and not same_as_best(c)]), ""
 
 
 _AGO = re.compile(r"\bago\b", re.I)

@@ -30,8 +30,8 @@ _NUMBER_WORD = (rf"(?:(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(_SMALL[:9])}))?|{'|'
                 r"|dozens?|hundreds?|thousands?)")
 _DIGITS = r"\d+(?:[.,]\d+)*"
 # magnitudes scale a number but are not what it counts
-_MAGNITUDE = (r"(?:mln|mn|million|millions|bln|bn|billion|billions|trillion|trillions|thousand|thousands|hundred|hundreds|"
-              r"dozen|dozens)")
+_MILLIONS_WORDS = r"mln|mn|million|millions|bln|bn|billion|billions|trillion|trillions"
+_MAGNITUDE = rf"(?:{_MILLIONS_WORDS}|thousand|thousands|hundred|hundreds|dozen|dozens)"
 # a percent is a unit of its own: nothing else is added after it but a rate ("5 pct a year")
 _PERCENT = r"(?:%|\b(?:pct|percent|per\s+cent|percentage\s+points?)\b)"
 _CURRENCY_WORDS = """dlrs dlr dollars dollar cts ct yen francs franc crowns crown marks pounds stg sterling lire lira pesos peso
@@ -99,6 +99,8 @@ _PREV_NEGATION = re.compile(rf"(?<![\w-])(?:no|not){_GAP}\Z", _I)
 _RANGE_REST = re.compile(rf"{_GAP}(or|to|and|-|–){_GAP}(?:{_DIGITS}|{_NUMBER_WORD})\b(?!-)", _I)
 _RANGE_OPEN = re.compile(rf"\bbetween{_GAP}(?:{_DIGITS}|{_NUMBER_WORD})\Z", _I)
 _PREV_BETWEEN = re.compile(rf"(?<!\w)between{_GAP}\Z", _I)
+_PREV_FROM = re.compile(r"\bfrom\s*\Z", _I)
+_UNIT_NEXT = re.compile(rf"{_GAP}(?:{_MAGNITUDE}\b|{_PERCENT}|{_UNIT})", _I)
 _PREV_QUALIFIER = re.compile(rf"(?<![\w-])(?:{_QUALIFIERS}){_GAP}\Z", _I)
 
 
@@ -151,16 +153,9 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     if a > 0 and text[a].isdigit() and text[a - 1].isalpha():  # a figure inside a code or name: "A320"
         return a, b
     span, grown = text[a:b], False
-    # the first figure of a range takes the rest of it when the unit follows the second: "15 |or 20 years|", "between
-    # |three and five billion dlrs|" (not "15 or 20" alone: no unit then says they count one thing)
-    if (_ENDS_NUMBER.search(span) and not _HAS_UNIT.search(span) and (m := _RANGE_REST.match(text, b))
-            and re.match(rf"{_GAP}(?:{_MAGNITUDE}\b|{_PERCENT}|{_UNIT})", text[m.end():], _I)
-            and not (m.group(1).lower() == "to" and re.search(r"\bfrom\s*\Z", text[max(0, a - 8) : a], _I))
-            and (m.group(1).lower() != "and" or (p := _PREV_BETWEEN.search(text, max(0, a - 12), a)))):
-        # ("from 5 to 7 mln tonnes" is a change, "3 and 4 pct respectively" two figures: no ranges)
-        b, span = m.end(), text[a : m.end()]
-        if m.group(1).lower() == "and":
-            a, span = p.start(), text[p.start() : b]
+    if _ENDS_NUMBER.search(span) and not _HAS_UNIT.search(span):
+        a, b = _whole_range(text, a, b)
+        span = text[a:b]
     if _ENDS_NUMBER.search(span) and not _HAS_UNIT.search(span):
         if text[b - 1].isdigit() and (m := _ATTACHED.match(text, b)):  # "34m", "5km", "1990s"
             b, grown = m.end(), True
@@ -196,6 +191,23 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
 # not a range or a list of figures: "between 100 and 150", "12 and about 15")
 _FIGURE_BREAK = re.compile(r"[,;](?=\s)|\s(?:from|on|against|compared\s+with|versus|vs\.?|after)(?=\s)|"
                            r"\sand(?=\s+(?![\d$£€¥]|(?:about|some|nearly|almost|over|under|up\s+to)\s)[^\W\d_])", _I)
+
+
+def _whole_range(text: str, a: int, b: int) -> tuple[int, int]:
+    """The first figure of a range (``text[a:b]``, no unit) with the rest of it, when the unit follows the second:
+    "15 |or 20 years|", "between |three and five billion dlrs|" (not "15 or 20" alone: no unit then says they count
+    one thing; not "from 5 to 7 mln tonnes", a change; not "3 and 4 pct" without "between", two figures)."""
+    m = _RANGE_REST.match(text, b)
+    if not m or not _UNIT_NEXT.match(text, m.end()):
+        return a, b
+    joiner = m.group(1).lower()
+    if joiner == "to" and _PREV_FROM.search(text, max(0, a - 8), a):
+        return a, b
+    if joiner == "and":
+        if not (p := _PREV_BETWEEN.search(text, max(0, a - 12), a)):
+            return a, b
+        a = p.start()
+    return a, m.end()
 
 
 def one_figure(text: str, start: int, end: int, unit: str = "") -> tuple[int, int]:
@@ -954,7 +966,7 @@ def contradicts(question: str, kind: str, span: str) -> bool:
 # a price or an amount for one unit of a thing ("per share", "a barrel"; not "a share of the market")
 _RATE_OF = r"(?:share|barrel|tonne|ton|ounce|bushel|gallon|lb)\b"
 _ASKS_UNIT_RATE = re.compile(rf"\bper\s+{_RATE_OF}|\b(?:a|each)\s+{_RATE_OF}(?!\s+(?:of|in)\b)", _I)
-_MILLIONS = re.compile(r"\b(?:mln|mn|million|millions|bln|bn|billion|billions|trillion|trillions)\b", _I)
+_MILLIONS = re.compile(rf"\b(?:{_MILLIONS_WORDS})\b", _I)
 
 
 # verbs of a level that moves ("How much did X lose?" asks the loss itself, not a change of it, so "lose" is
@@ -1551,13 +1563,14 @@ for _country, _others in _IRREGULAR_DEMONYMS.items():
 
 
 @lru_cache(maxsize=64)
-def _text_index(text: str) -> tuple[str, tuple[str, ...], tuple[str, str]]:
-    """An article's lowercase text without accents, its sorted distinct words, and the initials of its words in
-    a row (without and with a name's particles), computed once per article."""
+def _text_index(text: str) -> tuple[str, str, tuple[str, ...], tuple[str, str]]:
+    """An article's lowercase text without accents, the same without dots ("U.K." -> "uk"), its sorted distinct
+    words, and the initials of its words in a row (without and with a name's particles), computed once per
+    article."""
     low = _fold(text)
     words = re.findall(r"[^\W\d_]+", low.replace("-", " "))
     initials = tuple("".join(w[0] for w in words if w not in skip) for skip in (_ACRONYM_SKIP, _ACRONYM_SKIP | _PARTICLES))
-    return low, tuple(sorted(set(re.findall(r"\w+", low)))), initials
+    return low, low.replace(".", ""), tuple(sorted(set(re.findall(r"\w+", low)))), initials
 
 
 def _word_starting(words: tuple[str, ...], prefix: str) -> bool:
@@ -1572,7 +1585,7 @@ def _named(name: str, text: str) -> bool:
     party tag ("Mass.", "D-Mass" for "Massachusetts"); or, for an acronym, by the initials of words in a row
     ("IADB" / "Inter-American Development Bank", "CEO" / "chief executive officer"). Accents aside ("Sao Paulo"
     / "São Paulo")."""
-    low, words, initials = _text_index(text)
+    low, dotless, words, initials = _text_index(text)
     n = _fold(name)
     if re.fullmatch(r"\w+", n):
         if _word_starting(words, n) or (len(n) >= 6 and _word_starting(words, n[: max(4, len(n) - 3)])):
@@ -1587,7 +1600,7 @@ def _named(name: str, text: str) -> bool:
     if stem_ != n and len(stem_) >= 4 and _word_starting(words, stem_[: max(4, len(stem_) - 1)]):
         return True
     forms = _DEMONYM_FORMS.get(n.replace(".", ""), frozenset())
-    if any(f in words or ((" " in f or len(f) <= 3) and re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low.replace(".", "")))
+    if any(f in words or ((" " in f or len(f) <= 3) and re.search(rf"(?<!\w){re.escape(f)}(?!\w)", dotless))
            for f in forms):  # ("U.K." read as "uk")
         return True
     acronym = name.replace(".", "")
