@@ -773,6 +773,10 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which senator chairs the farm panel?", "person", "Sen. Ana Ruiz", False),
     ("Why did Kessland's mining profit fall?", "reason", "about 35 mln dlrs", True),      # a figure is no reason
     ("Why did Kessland's mining profit fall?", "reason", "lower prices of 35 mln tonnes", False),
+    ("Why did Kessland's mining sales fall?", "reason", "Cie de Raffinage-Distribution", True),  # a name is no reason
+    ("Why did Kessland's mining sales fall?", "reason", "Velmora Mining Corp", True),
+    ("Why did Kessland's mining sales fall?", "reason", "the Velmora Mining Corp strike", False),
+    ("Why did Kessland's mining sales fall?", "reason", "Imports rose", False),
     ("By how much did the jobless rate fall?", "number", "0.3 percentage points", False),
     ("What is the name of the official who resigned?", "person", "a senior official said", True),
     ("What is the name of the official who resigned?", "person", "Ana Ruiz", False),
