@@ -885,6 +885,11 @@ def _clause(span: str) -> bool:
     return sum(w[0].islower() and w.lower() not in _NAME_LINKS for w in words) >= 3
 
 
+_REASON_NOUN = re.compile(r"(?:the|a|an|one|another|this|that)\s+(?:[a-z]+\s+)?(?:reasons?|causes?|factors?|explanations?)"
+                          r"(?:\s+(?:for|of|behind)\b|\s*\Z)", _I)
+_COPULA = re.compile(r"\b(?:is|was|were|are|been|being)\b", _I)
+
+
 def _name_only(span: str) -> bool:
     """Whether a span is only a name: capitalized words, perhaps joined by a name's particles, "of", "the", "and".
 
@@ -943,6 +948,10 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     # a name alone ("Cie de Raffinage-Distribution") gives no reason: no why-gold of the news dev sets is one, and 1 of
     # 61 SQuAD tune why-questions' (that also accepts "the outbreak of the First World War")
     if kind == "reason" and _name_only(span):
+        return True
+    # "the reason for the decline" names that there is a reason and gives none (no why-gold of SQuAD or the news sets
+    # is one); "the reason for the decline was weak demand" gives it
+    if kind == "reason" and _REASON_NOUN.match(span) and not _COPULA.search(span):
         return True
     if kind in ("person", "place", "org", "reason") and _only_number(span):  # "323,000" for "Which company ...?"
         return True  # (4 of 1,400 SQuAD tune golds of these kinds are a figure alone; no why-question's gold)
@@ -1276,6 +1285,10 @@ _REASON_END = re.compile(r";|\s[-–—]\s|,\s+(?:[\w.]+\s+){0,3}?(?:said|say|sa
                          r",\s+(?:[A-Z]|(?:which|who|and|but|while|although|though|so|e\.g\.|i\.e\.)\b)")
 
 
+# a span's subject running on to "was the reason for", "were among the causes of": the words up to its verb
+_WAS_THE_REASON = re.compile(rf"((?:{_GAP}[\w\-]+){{0,4}}?){_GAP}(?:is|was|were|are|has{_GAP}been|have{_GAP}been|had{_GAP}been)"
+                             rf"{_GAP}(?:the|a|an|one{_GAP}of{_GAP}the|among{_GAP}the)(?:{_GAP}[a-z]+)?{_GAP}"
+                             rf"(?:reasons?|causes?|factors?)\b", _I)
 _PREV_PURPOSE = re.compile(r"(?<![\w-])(?:in\s+order\s+)?to[ \t]*\n?[ \t]*\Z")
 _CLAUSE_STOP = re.compile(r"[,;:()]|\s[-–—]\s")
 _NEXT_PURPOSE = re.compile(r"[ \t]*\n?[ \t]*(?:in\s+order\s+)?to\s+(?!the\b|a\b|an\b|be\b|\d)[a-z]+\b")
@@ -1293,12 +1306,17 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     >>> t = "Brandt said it is harder to settle because the courts rule in its favor, raising the stakes."
     >>> a, b = complete_reason(t, t.index("courts"), t.index(", raising"), (0, len(t))); t[a:b]
     'the courts rule in its favor, raising the stakes'
+    >>> t = "Ruiz said the fall in demand and lower ore grades were the main reason for the loss."
+    >>> a, b = complete_reason(t, t.index("the fall"), t.index(" ore"), (0, len(t))); t[a:b]
+    'the fall in demand and lower ore grades'
     """
     lo, hi = sentence
     cause = None
     for m in _BECAUSE.finditer(text, lo, start + 1):
         if m.start() <= start:
             cause = m
+    if cause is None and (m := _WAS_THE_REASON.match(text, end)) and m.end() <= hi:
+        return start, end + len(m.group(1))  # the subject of "... was the reason for ...": "the fall in demand and" + "exports"
     if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
         cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
     if cause is None and text[start:start + 1].islower() and (m := _PREV_PURPOSE.search(text, max(lo, start - 20), start)):
