@@ -36,6 +36,7 @@ from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PLACE, REASON, Question
 from .spans import (
     MONTH_NAMES,
     asked_unit,
+    asks_role,
     asks_several,
     complete_date,
     complete_number,
@@ -65,6 +66,7 @@ from .spans import (
     widen_name,
     widen_numbered_name,
     widen_org,
+    widen_title,
     widen_to_noun,
 )
 from .text import STOPWORDS, bare_word, collapse_whitespace, content_words, sentence_spans, squad_normalize, stem, terms
@@ -644,6 +646,8 @@ class ReaderAnswerer:
         if question.kind in (ORG, ENTITY):  # "Harbour Works" of "Velmora Harbour Works": the whole name
             a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
             a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
+        if question.kind not in (NUMBER, DATE, PERSON) and asks_role(question.text):  # "What post ...?": the whole
+            a, b = widen_title(text, a, b)  # title before the name ("chairman" -> "managing board chairman")
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
             a, b = widen_list(text, a, b, _sentence_of(text, a))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason, not what follows it

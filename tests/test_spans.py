@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.spans import (
+    asks_role,
     asked_unit,
     complete_date,
     complete_number,
@@ -29,6 +30,7 @@ from qa.spans import (
     whole_words,
     widen_name,
     widen_numbered_name,
+    widen_title,
     widen_to_noun,
 )
 from qa.text import collapse_whitespace, squad_normalize
@@ -1023,3 +1025,29 @@ def test_question_names(question, names):
 ])
 def test_names_missing(question, text, missing):
     assert names_missing(question, text) == missing
+
+
+@pytest.mark.parametrize("text, part, want", [
+    ("Exports suffered, managing board chairman Ana Ruiz told Die Zeit.", "chairman", "managing board chairman"),
+    ("The Velmora Mills finance director Ana Ruiz said.", "director", "finance director"),        # not the company
+    ("It quoted Velmora kicker Ana Ruiz.", "kicker", "kicker"),                                  # nor a team
+    ("The board said chairman Ana Ruiz would stay.", "chairman", "chairman"),                 # a verb ends it
+    ("The new chairman, Ana Ruiz, said so.", "chairman", "chairman"),                         # no name right after
+    ("Ruiz was appointed chairman of the board.", "chairman", "chairman"),
+])
+def test_widen_title(text, part, want):
+    a = text.index(part)
+    s, e = widen_title(text, a, a + len(part))
+    assert text[s:e] == want
+
+
+@pytest.mark.parametrize("question, want", [
+    ("What post does Ana Ruiz hold at Velmora Mills?", True),
+    ("What was Ana Ruiz's rank?", True),
+    ("What is her job?", True),
+    ("What position does Ruiz play?", True),
+    ("Who is Ana Ruiz?", False),
+    ("What did Ana Ruiz post on her blog?", False),
+])
+def test_asks_role(question, want):
+    assert asks_role(question) is want
