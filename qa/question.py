@@ -55,6 +55,21 @@ _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|"
 # ``_NUMBER_Q`` reads them first
 _MEASURE_Q = re.compile(rf"\bwhat\s+(?:{AMOUNT_MODIFIER})?(?:level|rate|ratio|percentage|capitali[sz]ation|multiple|"
                         rf"coupon|yield|cost|volume|margin|premium|deficit|surplus)(?!\s+of\b){MODIFIED_END}")
+# "what was <whose> <up to five words> <noun of a figure>": "What was BASF's 1986 world group pre-tax profit?", "What is
+# the current minimum loan rate at Thai banks?", "What were K Mart Corp's record fiscal 1986 net earnings?" (the noun
+# ends its phrase: a preposition, a verb's auxiliary, a comma or the question mark follows; "rate of", "level of"
+# are left out: "What is the highest level of the church?" is answered in words)
+_FIGURE_NOUNS = (r"profits?|earnings|deficits?|surplus(?:es)?|reserves|(?:rates?|levels?)(?!\s+of\b)|prices?|value|worth|"
+                 r"stake|targets?|limits?|thresholds?|coupon|low|high|average|sales|revenues?|income|loss(?:es)?|output|"
+                 r"budget|debts?|assets|liabilities|turnover|dividends?|costs?|wages?|salary|fees?|rise|increase|yield|"
+                 r"margin|premium|population|total|amount|sum|figure|payout|spending|investment|ownership")
+# a word of the owner or of the words before the noun: no preposition, article or relative word ("What was one of
+# the Normans' major exports?", "What is very important for the growth of ...?" ask no figure)
+_PHRASE_WORD = r"(?!(?:of|the|for|on|in|to|with|by|from|at|a|an|one|very|most|more|than|as|that|which|who)\b)[\w.&/\-]+"
+_OWNED_FIGURE_Q = re.compile(rf"what\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+)?(?:(?:{_PHRASE_WORD}\s+){{0,3}}?"
+                             rf"{_PHRASE_WORD}[’']s?\s+)?(?:{_PHRASE_WORD}\s+){{0,5}}?(?:{_FIGURE_NOUNS}){NOT_RATIO}(?=\s*[?,]|\s*$|"
+                             rf"\s+(?:for|in|at|on|of|by|per|from|to|during|before|after|ahead|under|since|according|that|"
+                             rf"which|{'|'.join(AUXILIARIES)})\b)")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
@@ -215,8 +230,8 @@ def analyse(text: str) -> Question:
     focus: list[str] = []
     plural = False
     m = _NUMBER_Q.match(tail)
-    if not m and (_FIGURE_Q.search(low) or ASKED_IN_CURRENCY.search(text)):  # "by what margin", "what figure",
-        # "at what level", "in Ostrian crowns": a figure
+    if not m and (_FIGURE_Q.search(low) or ASKED_IN_CURRENCY.search(text) or _OWNED_FIGURE_Q.match(tail)):  # "by what
+        # margin", "what figure", "at what level", "in Ostrian crowns", "what was BASF's 1986 pre-tax profit": a figure
         kind = NUMBER
     elif m:
         kind = NUMBER

@@ -418,6 +418,13 @@ def test_other_figure_near(question, part, want):
     ("What type of wages do Velmora's dockers earn?", "entity"),                 # "what type of": a kind, no figure
     ("What were Velmora Trust's basic earnings per share in 1986?", "number"),  # a possessive for "the"
     ("What is Kessland Mills' price to earnings multiple?", "phrase"),           # a ratio, no amount of money
+    ("What was Velmora Mills' 1986 world group pre-tax profit?", "number"),     # five words between owner and noun
+    ("What were Kessland Corp's record fiscal 1986 net earnings?", "number"),
+    ("What is the current minimum loan rate at Ostrian banks?", "number"),
+    ("What was the previous daily price limit for Norland wheat futures?", "number"),
+    ("What was one of the Normans' major exports?", "phrase"),                   # "one of": no owner of a figure
+    ("What is the highest level of the Velmora church?", "phrase"),              # "level of": in words too
+    ("What is very important for the growth of the economy?", "phrase"),
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.spans import (
-    asks_role,
     asked_unit,
+    asks_role,
     complete_date,
     complete_number,
     complete_reason,
