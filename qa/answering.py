@@ -53,6 +53,7 @@ from .spans import (
     level_for_change,
     name_phrases,
     names_missing,
+    next_fitting_figure,
     one_figure,
     opens_reason,
     previous_level,
@@ -629,7 +630,14 @@ class ReaderAnswerer:
             a, b = complete_number(text, a, b)
         if question.kind == NUMBER:  # "10 pct of ... rose to 125" for "how many cases": the figure that fits
             # (not "125 cases": 76 of 90 SQuAD tune number golds a counted noun follows leave it out)
-            a, b = fitting_figure(text, a, b, lambda s: not contradicts(question.text, question.kind, s))
+            unit = asked_unit(question.text)  # the unit named, if any ("what profit": money; a bare 1986 is none)
+
+            def fits(s: str) -> bool:
+                return not contradicts(question.text, question.kind, s) and (not unit or has_unit(s, unit))
+
+            a, b = fitting_figure(text, a, b, fits)
+            if unit and has_figure(text[a:b]):  # "13.6 pct" of "13.6 pct lower group profit at 2.63 billion marks"
+                a, b = next_fitting_figure(text, a, b, fits)
         if question.kind not in (NUMBER, DATE):  # "12" of "Article 12" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
         # a surname alone, or a name cut at an initial ("Ana B"): the whole name

@@ -264,6 +264,36 @@ def fitting_figure(text: str, start: int, end: int, fits) -> tuple[int, int]:
     return start, end
 
 
+_CLAUSE_BREAK = re.compile(r"[;:!?]|\.(?!\d)(?<!\b[A-Z]\.)|,\s|\n[ \t]*\n")
+
+
+def next_fitting_figure(text: str, start: int, end: int, fits, max_words: int = 12) -> tuple[int, int]:
+    """A figure that does not ``fit`` (a percentage for "what was the profit") followed in its clause by one
+    that does: that one ("13.6 pct lower 1986 group profit at 2.63 billion marks" -> "2.63 billion marks").
+    The reader found where the answer is; the unit asked says which figure of the phrase it is. Only the words
+    up to the next comma, semicolon or sentence end, at most ``max_words``, are read; else the span unchanged.
+
+    >>> t = "Velmora reported 13.6 pct lower 1986 group profit at 2.63 billion marks, it said."
+    >>> a, b = next_fitting_figure(t, t.index("13.6"), t.index(" lower"), lambda s: "marks" in s); t[a:b]
+    '2.63 billion marks'
+    >>> t = "Profit fell 13.6 pct, and sales rose to 2.6 billion marks."
+    >>> next_fitting_figure(t, t.index("13.6"), t.index(", and"), lambda s: "marks" in s) == (t.index("13.6"), t.index(", and"))
+    True
+    """
+    if fits(text[start:end]):
+        return start, end
+    stop = _CLAUSE_BREAK.search(text, end)
+    limit = stop.start() if stop else len(text)
+    words = text[end:limit].split()
+    if len(words) > max_words:
+        limit = end + text[end:limit].index(words[max_words - 1]) + len(words[max_words - 1])
+    for f in _FIGURE.finditer(text, end, limit):
+        a, b = complete_number(text, f.start(), f.end())
+        if a >= end and fits(text[a:b]):
+            return a, b
+    return start, end
+
+
 # --- names ----------------------------------------------------------------------------------------
 _PARTICLES = frozenset("al el bin bint ibn de da di du del della der den van von la le dos das do y ter ten zu".split())
 _TITLES = frozenset("""mr. mrs. ms. dr. gen. sen. rep. gov. lt. col. capt. sgt. prof. rev. maj. adm. cmdr. cpl. pvt.
@@ -784,14 +814,18 @@ _CHANGE_NOUN = r"(?:increases?|rises?|growth|gains?|declines?|drops?|falls?|cuts
 # whose amount a "what was/were ..." question asks: "the" or a possessive name ("what were Velmora Trust's earnings")
 AMOUNT_OWNER = r"(?:the|(?!the\b)(?:[\w.&\-]+\s+){0,3}[\w.&\-]+[’']s?)"
 NOT_RATIO = r"(?![\s-]+(?:to[\s-]+)?(?:earnings|book)\b)"  # "price to earnings multiple": a ratio, no amount
+# a word between the owner and the noun of an amount ("Velmora's 1986 net profit"): no preposition or article
+_MODIFIER_WORD = r"(?!(?:of|the|for|on|in|to|with|by|from|at|a|an|one|very|most|more|than|as|that|which|who)\b)[\w./-]+"
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|"
     # "How much was BASF's 1986 turnover?", "How much were sales ...?" (not "how much was the sales growth")
     rf"\bhow\s+much\s+(?:is|was|were|are|will\s+be)\s+(?:[\w.’'-]+\s+){{0,5}}?(?:{_MONEY_NOUNS})\b(?!\s+{_CHANGE_NOUN})|"
     rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+{AMOUNT_OWNER}\s+(?:[a-z-]+\s+)?)?(?:{_MONEY_NOUNS}){NOT_RATIO}"
-    rf"{AMOUNT_END}|"
+    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+{AMOUNT_OWNER}\s+(?:{_MODIFIER_WORD}\s+){{0,4}}?)?(?:{_MONEY_NOUNS})"
+    rf"{NOT_RATIO}{AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_MONEY_NOUNS}){MODIFIED_END})|"
+    # "what was the value of ...", "what is the estimated value of ...": a sum of money
+    rf"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+(?:{_MODIFIER_WORD}\s+){{0,2}}?values?\s+of\b|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
 # "What is the par value, in Ostrian crowns, ...": a question that names the currency of its answer

@@ -19,6 +19,7 @@ from qa.spans import (
     holds_role,
     level_for_change,
     names_missing,
+    next_fitting_figure,
     one_figure,
     opens_reason,
     previous_level,
@@ -402,6 +403,10 @@ def test_complete_date_stops_at_a_blank_line():
     # a possessive instead of "the"; a price-to-earnings multiple is a ratio
     ("What were Velmora Trust's basic earnings per share in 1986?", "money"),
     ("What is Kessland Mills' price to earnings multiple?", ""),
+    # words between the owner and the noun; a value of something is a sum
+    ("What was Velmora Mills' 1986 world group pre-tax profit?", "money"),
+    ("What was the value of Kessland's coffee exports in 1986?", "money"),
+    ("What was the estimated value of the Ostria deal?", "money"),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
@@ -1051,3 +1056,17 @@ def test_widen_title(text, part, want):
 ])
 def test_asks_role(question, want):
     assert asks_role(question) is want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    # the figure in the unit asked, further on in the reader's phrase
+    ("Velmora reported 13.6 pct lower 1986 group pre-tax profit at 2.63 billion marks.", "13.6 pct", "2.63 billion marks"),
+    ("Kessland's profit rose 12 pct to 40 mln dlrs in 1986.", "12 pct", "40 mln dlrs"),
+    # not past a comma into another clause, and a span in the unit stays
+    ("Kessland's profit rose 12 pct, while sales reached 40 mln dlrs.", "12 pct", "12 pct"),
+    ("Kessland's profit rose to 40 mln dlrs from 30 mln dlrs.", "40 mln dlrs", "40 mln dlrs"),
+])
+def test_next_fitting_figure_takes_the_figure_in_the_unit_asked(text, part, want):
+    a = text.index(part)
+    s, e = next_fitting_figure(text, a, a + len(part), lambda x: has_unit(x, "money"))
+    assert text[s:e] == want
