@@ -23,7 +23,8 @@ ceo director secretary ambassador journalist analyst reporter author chairman pr
 imam priest pope officer soldier politician candidate judge lawyer activist negotiator monitor head
 deputy adviser advisor successor predecessor father mother son daughter brother wife husband congressman
 congresswoman senator lawmaker legislator speaker executive economist banker trader investor manager
-chancellor dealer broker player coach actor actress singer writer scientist professor student doctor""".split())
+chancellor commissioner chairwoman treasurer delegate mediator inspector auditor prosecutor attorney councillor
+administrator dealer broker player coach actor actress singer writer scientist professor student doctor""".split())
 PLACE_NOUNS = frozenset("""city town village country province region area airport airbase base highway road
 route border capital district neighborhood neighbourhood state island river port prison hospital
 university school street square continent location place site crossing camp governorate countryside

@@ -834,6 +834,13 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which firm won the Ostrian copper contract?", "org", "Seven Seas Ltd", False),
     ("Who wrote to the Kessland ministry?", "person", "two officials", True),
     ("Who wrote to the Kessland ministry?", "person", "the two officials", False),  # a description may answer who
+    # a place noun asked: a capitalized name; a person noun asked: no acronym
+    ("In which city did Ana Ruiz give her speech?", "place", "prepared for delivery to a conference", True),
+    ("In which city did Ana Ruiz give her speech?", "place", "Velmora", False),
+    ("Where did Ana Ruiz give her speech?", "place", "at a conference", False),   # "where": a description may answer
+    ("Which EC commissioner drafted the Kessland measures?", "person", "GATT", True),
+    ("Which EC commissioner drafted the Kessland measures?", "person", "Ana Ruiz", False),
+    ("Who broadcast the Velmora final?", "person", "CBS", False),                 # "who": an organisation may answer
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
