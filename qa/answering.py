@@ -58,6 +58,7 @@ from .spans import (
     opens_reason,
     previous_level,
     question_names,
+    reason_clauses,
     repeats_question,
     role_asked,
     same_quantity_kind,
@@ -522,7 +523,9 @@ class ReaderAnswerer:
         if not windows:
             return []
         texts = [docs[w.source].text[w.start : w.end] for w in windows]
-        return self.reader.top_spans(question.text, texts, k=self.spans_per_window)
+        # a why-question's reason may sit after a connective the reader passed over: the clauses scored too
+        extra = [reason_clauses(t) for t in texts] if question.kind == REASON else None
+        return self.reader.top_spans(question.text, texts, k=self.spans_per_window, extra=extra)
 
     def candidates(self, question: Question, windows: Sequence[ReadingWindow], docs: dict[str, Document],
                    calibrate: bool = True, spans: list[list] | None = None) -> list[Candidate]:

@@ -518,14 +518,24 @@ class Reader:
         spans = self._pick(content_words(question), context, reads, 1)
         return spans[0] if spans else Span(0, 0, "", float("-inf"), self.null_score(reads))
 
-    def top_spans(self, question: str, contexts: list[str], k: int = 3) -> list[list[Span]]:
+    def top_spans(self, question: str, contexts: list[str], k: int = 3,
+                  extra: Sequence[Sequence[tuple[int, int]]] | None = None) -> list[list[Span]]:
         """Each context's ``k`` best spans that do not overlap one another, best first, in one batch.
 
-        A span made only of the question's own words is passed over, as in ``best_span``.
+        A span made only of the question's own words is passed over, as in ``best_span``. ``extra``: for
+        each context, character ranges to score too (``span_score``) and add after them unless one of them
+        already is that span (spans a rule proposes, e.g. the reason clauses of a why-question's passage).
         """
         asked = content_words(question)
         reads = self.run([(question, c) for c in contexts])
-        return [self._pick(asked, c, r, k) for c, r in zip(contexts, reads, strict=True)]
+        out = [self._pick(asked, c, r, k) for c, r in zip(contexts, reads, strict=True)]
+        for spans, c, r, ranges in zip(out, contexts, reads, extra or [], strict=False):
+            null = self.null_score(r)
+            for a, b in ranges:
+                score = self.span_score(r, a, b)
+                if score is not None and not any((a, b) == (x.start, x.end) for x in spans):
+                    spans.append(Span(a, b, c[a:b], score, null))
+        return out
 
     def _pick(self, asked: frozenset[str], context: str, reads: list[Read], k: int) -> list[Span]:
         """The ``k`` best non-overlapping spans of one context that are not made of ``asked`` words only

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .text import STOPWORDS, bare_word, content_words, stem
+from .text import STOPWORDS, bare_word, content_words, sentence_spans, stem
 
 # --- word lists -----------------------------------------------------------------------------------
 _SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -1380,6 +1380,7 @@ _WAS_THE_REASON = re.compile(rf"((?:{_GAP}[\w\-]+){{0,4}}?){_GAP}(?:is|was|were|
                              rf"{_GAP}(?:the|a|an|one{_GAP}of{_GAP}the|among{_GAP}the)(?:{_GAP}[a-z]+)?{_GAP}"
                              rf"(?:reasons?|causes?|factors?)\b", _I)
 _PREV_PURPOSE = re.compile(r"(?<![\w-])(?:in\s+order\s+)?to[ \t]*\n?[ \t]*\Z")
+_DETERMINER_START = re.compile(r"(?:the|a|an|its|their|his|her|this|that|these|those)\b")
 _CLAUSE_STOP = re.compile(r"[,;:()]|\s[-–—]\s")
 _NEXT_PURPOSE = re.compile(r"[ \t]*\n?[ \t]*(?:in\s+order\s+)?to\s+(?!the\b|a\b|an\b|be\b|\d)[a-z]+\b")
 
@@ -1409,7 +1410,8 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
         return start, end + len(m.group(1))  # the subject of "... was the reason for ...": "the fall in demand and" + "exports"
     if cause is None and (m := _NEXT_BECAUSE.match(text, end)) and m.end() < hi:
         cause, start, end = m, m.end(), m.end()  # the reader found what happened, the reason follows it
-    if cause is None and text[start:start + 1].islower() and (m := _PREV_PURPOSE.search(text, max(lo, start - 20), start)):
+    if cause is None and text[start:start + 1].islower() and not _DETERMINER_START.match(text, start) and \
+            (m := _PREV_PURPOSE.search(text, max(lo, start - 20), start)):  # ("to the likelihood": no purpose)
         return m.start(), _clause_end(text, end, _CLAUSE_STOP, hi)  # inside a purpose: "to" + "evade a limit" + "on subsidies"
     if cause is None and len(text[start:end].split()) > 1 and (m := _NEXT_PURPOSE.match(text, end)) and m.end() < hi:
         return start, _clause_end(text, end, _CLAUSE_STOP, hi, m.end())  # "a bid by the council" + "to raise harbour fees"
@@ -1458,6 +1460,33 @@ def opens_reason(text: str, start: int, end: int) -> bool:
     (True, False)
     """
     return bool(_REASON_OPENER.match(text, start, end) or _REASON_BEFORE.search(text, max(0, start - 30), start))
+
+
+# a cause named apart from its connective: "attributed the jump in activity to" + the reason, "blamed the fall on"
+_SPLIT_CAUSE = re.compile(rf"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|put|puts|putting|pinned)\b(?:{_GAP}[^\s.;:,]+){{1,8}}?"
+                          rf"{_GAP}(?:to|on|down{_GAP}to)\b[ \t]*\n?[ \t]*", _I)
+
+
+def reason_clauses(text: str, max_chars: int = 300) -> list[tuple[int, int]]:
+    """The reason clauses ``text`` gives by their connective: after "because", "due to", "as a result of",
+    "in order to" ... or "attributed/blamed X to/on" up to the clause's end (``_REASON_END``): spans the
+    reader may not propose by itself, scored by it (``qa.reader.Reader.top_spans``) as candidates for a why-question.
+
+    >>> t = "Ruiz attributed the jump in output to the likelihood that rigs were omitted, he said."
+    >>> [t[a:b] for a, b in reason_clauses(t)]
+    ['the likelihood that rigs were omitted']
+    """
+    out = []
+    ends = [b for _a, b in sentence_spans(text)]
+    for m in (*_BECAUSE.finditer(text), *_SPLIT_CAUSE.finditer(text)):
+        a = m.end()
+        while a < len(text) and text[a].isspace():
+            a += 1
+        hi = next((e for e in ends if e > a), len(text))
+        b = _clause_end(text, a, _REASON_END, min(hi, a + max_chars))
+        if b > a and len(text[a:b].split()) >= 2:
+            out.append((a, b))
+    return sorted(set(out))
 
 
 def _clause_end(text: str, end: int, stop: re.Pattern, hi: int, frm: int | None = None) -> int:

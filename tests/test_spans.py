@@ -24,6 +24,7 @@ from qa.spans import (
     opens_reason,
     previous_level,
     question_names,
+    reason_clauses,
     role_asked,
     same_quantity_kind,
     trim_span,
@@ -1077,3 +1078,22 @@ def test_next_fitting_figure_takes_the_figure_in_the_unit_asked(text, part, want
     a = text.index(part)
     s, e = next_fitting_figure(text, a, a + len(part), lambda x: has_unit(x, "money"))
     assert text[s:e] == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Ruiz attributed the jump in output to the likelihood that rigs were omitted, he said.",
+     ["the likelihood that rigs were omitted"]),
+    ("Sales fell 5.7 pct due to the growth in imports by independent distributors.",
+     ["the growth in imports by independent distributors"]),
+    ("Traders blamed the fall on heavy selling; prices recovered later.", ["heavy selling"]),
+    ("The Velmora mill closed in May.", []),                        # no connective, no clause
+    ("Output rose because of it.", []),                             # one word is no clause
+])
+def test_reason_clauses_after_a_connective(text, want):
+    assert [text[a:b] for a, b in reason_clauses(text)] == want
+
+
+def test_a_reason_after_attributed_to_is_no_purpose():
+    t = "Ruiz attributed the jump to the likelihood that rigs were omitted."
+    a, b = complete_reason(t, t.index("the likelihood"), len(t) - 1, (0, len(t)))
+    assert t[a:b] == "the likelihood that rigs were omitted"
