@@ -1510,7 +1510,8 @@ _HOLDER = rf"(?P<holder>{_HOLDER_WORD}(?:\s+(?:of\s+|de\s+)?{_HOLDER_WORD}){{0,5
 _WHO_IS = r"(?i:who|whom)\s+(?i:is|was)\s+(?:(?i:the)\s+)?"  # one holder: "Who were the two envoys ..." is a list
 # the holder may be followed by what it is and where ("of the HBV banking union in the wage talks")
 _HOLDER_TAIL = r"(?:\s+[a-z][\w\-]*){0,3}?(?:\s+(?:in|at|during)\s+[^?]*)?"
-_ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}{_HOLDER_TAIL}"
+_SHORT_NAME = r"(?:\s+\((?P<short>[A-Z][\w.&\-]*)\))?"  # "the Velmora Growers Association (VGA)": its short name in brackets
+_ROLE_OF = re.compile(rf"{_WHO_IS}(?:(?i:current|present|new)\s+)?{_ROLE}\s+(?:of|at|for)\s+(?:the\s+)?{_HOLDER}{_SHORT_NAME}{_HOLDER_TAIL}"
                       rf"\s*\??\s*\Z")
 _HOLDERS_ROLE = re.compile(rf"{_WHO_IS}{_HOLDER}[’']s\s+(?:(?i:current|present|new)\s+)?{_ROLE}\s*\??\s*\Z")
 # a country's people and short names where they do not share its first four letters ("Norwegian" / "Norway"
@@ -1538,6 +1539,8 @@ def role_asked(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 
     >>> role_asked("Who is Velmora's foreign minister?"), role_asked("Who is the president of the Trade Council?")
     ((('foreign', 'minister'), ('Velmora',)), (('president',), ('Trade', 'Council')))
+    >>> role_asked("Who is the chairman of the Velmora Growers Association (VGA)?")
+    (('chairman',), ('Velmora', 'Growers', 'Association', 'VGA'))
     >>> role_asked("Who is the US Trade Representative?"), role_asked("Who killed the minister?")
     (None, None)
     """
@@ -1545,6 +1548,8 @@ def role_asked(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     if not m:
         return None
     role, holder = m.group("role").split(), [w for w in m.group("holder").split() if w not in ("of", "de")]
+    if m.groupdict().get("short"):  # "(IPMA)": the holder is named by its short name too
+        holder.append(m.group("short"))
     # "the US Trade Representative": no role-of-holder split; "the duke in the battle of X": no role
     if any(w.isupper() and len(w) > 1 or w.lower() in _OPENERS for w in role):
         return None
