@@ -1148,9 +1148,13 @@ def figure_value(span: str) -> float | None:
 # of Mines and Energy", "University of Kessland"
 _ORG_HEADS = ("Bank|Banks|Ministry|Institute|University|Council|Committee|Agency|Association|Federation|Union|"
               "Commission|Department|Board|Authority|Bureau|Office|Society|Corporation|Fund|Organization|"
-              "Organisation|Academy|College|School|Chamber|Court|League|Party|Church|Exchange")
+              "Organisation|Academy|College|School|Chamber|Court|League|Party|Church|Exchange|Agreement|Conference|"
+              "Community|Assembly|Programme|Program|Treaty|Centre|Center|Foundation|Administration")
 _ORG_HEAD_END = re.compile(rf"\b(?:{_ORG_HEADS})\Z")
-_OF_NAME = re.compile(rf"{_GAP}of{_GAP}(?:the{_GAP})?[A-Z][\w’'\-]*(?:{_GAP}(?:(?:and|of|for|&){_GAP})?[A-Z][\w’'\-]*)*"
+# (also "on" and "for": "General Agreement on Tariffs and Trade", "Organisation for Economic Cooperation", not before a
+# day or a month: "the Trade Council on Tuesday")
+_OF_NAME = re.compile(rf"{_GAP}(?:of|on|for){_GAP}(?:the{_GAP})?(?!(?:{'|'.join(_MONTHS + _WEEKDAYS)})\b)[A-Z][\w’'\-]*"
+                      rf"(?:{_GAP}(?:(?:and|of|for|on|&){_GAP})?[A-Z][\w’'\-]*)*"
                       rf"(?:,?{_GAP}(?:Ltd|Inc|Corp|Co|Plc|PLC|AG|SA|NV|LLC)\b\.?)?")
 
 
@@ -1167,6 +1171,12 @@ def widen_org(text: str, start: int, end: int) -> tuple[int, int]:
     >>> t = "said Ana Ruiz of the Commerce Bank of Velmora Ltd in Ostria."
     >>> a, b = widen_org(t, t.index("Commerce"), t.index(" of Velmora")); t[a:b]
     'Commerce Bank of Velmora Ltd'
+    >>> t = "the Kessland Agreement on Tariffs and Trade world trade body"
+    >>> a, b = widen_org(t, t.index("Kessland"), t.index(" on")); t[a:b]
+    'Kessland Agreement on Tariffs and Trade'
+    >>> t = "said the Velmora Trade Council on Tuesday."
+    >>> a, b = widen_org(t, t.index("Velmora"), t.index(" on")); t[a:b]
+    'Velmora Trade Council'
     >>> t = "said Ana Ruiz of the Velmora and Kessland Banking Group Ltd."
     >>> a, b = widen_org(t, t.index("Kessland"), t.index(".")); t[a:b]
     'Velmora and Kessland Banking Group Ltd'

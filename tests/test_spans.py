@@ -745,6 +745,13 @@ def test_how_large_a_sum_asks_for_money_but_not_an_area_or_a_share():
      "Velmora and Kessland Banking\nGroup Ltd"),
     ("Trade between Velmora and Kessland Banking Group rose.", "Kessland Banking Group", "Kessland Banking Group"),
     ("He met the Velmora and Kessland delegates.", "Kessland", "Kessland"),  # no company's name
+    # "on" and "for" in a name, not before a day or a month
+    ("The General Agreement on Tariffs and Trade world body must act.", "General Agreement",
+     "General Agreement on Tariffs and Trade"),
+    ("The Organisation for Economic Cooperation and Development said.", "Organisation",
+     "Organisation for Economic Cooperation and Development"),
+    ("The Velmora Trade Council on Tuesday said.", "Velmora Trade Council", "Velmora Trade Council"),
+    ("The Velmora Trade Council on March 3 said.", "Velmora Trade Council", "Velmora Trade Council"),
 ])
 def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     from qa.spans import widen_org
