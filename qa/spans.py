@@ -1312,11 +1312,13 @@ _AND_NAME_NOUN = re.compile(r"[ \t]+(?:and|&)[ \t]+(?:[A-Z][\w’'\-]*[ \t]+){0,
 
 # --- lists ----------------------------------------------------------------------------------------
 _ITEM_WORD = r"[A-Z][\w’'\-]*(?:(?:\.[A-Z])+\.)?"  # "Dunmore", "U.S."; a sentence's period is no part of it
-_ITEM = rf"(?:the\s+)?{_ITEM_WORD}(?:\s+(?:(?:of|de|the)\s+)?{_ITEM_WORD}){{0,3}}(?![’']s)"
+# a name, perhaps with its model number ("VAX 8250")
+_ITEM = rf"(?:the\s+)?{_ITEM_WORD}(?:\s+(?:(?:of|de|the)\s+)?{_ITEM_WORD}){{0,3}}(?:\s+\d[\w\-/]*(?:\.\d+)?)?(?![’'\w]s)"
 _LIST_SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
 _ITEM_BEFORE = re.compile(rf"(?<![\w’'\-.])({_ITEM}){_LIST_SEP}(?:the\s+)?\Z")
 _ITEM_AFTER = re.compile(rf"{_LIST_SEP}({_ITEM})(?![\w’'\-])")
 _WHOLE_ITEM = re.compile(rf"{_ITEM}\Z")
+_WHOLE_LIST = re.compile(rf"{_ITEM}(?:{_LIST_SEP}{_ITEM})+\Z")  # the reader's part of a list: "B and C" of "A, B and C"
 
 
 _AUX_WORDS = frozenset("""is was are were did do does has have had will would can could should may might must""".split())
@@ -1358,9 +1360,13 @@ def widen_list(text: str, start: int, end: int, sentence: tuple[int, int], max_i
     >>> t = "Rebels held mayors' posts in Ardel, Brisk, Corvan and Dunmore last year."
     >>> a, b = widen_list(t, t.index("Brisk"), t.index("Brisk") + 5, (0, len(t))); t[a:b]
     'Ardel, Brisk, Corvan and Dunmore'
+    >>> t = "The new products -- the Velmora 8250, Velmora 8350 and Kessland 8530 systems -- sold well."
+    >>> a, b = widen_list(t, t.index("Velmora 8350"), t.index(" systems"), (0, len(t))); t[a:b]
+    'Velmora 8250, Velmora 8350 and Kessland 8530'
     """
     lo, hi = sentence
-    if not _WHOLE_ITEM.fullmatch(text[start:end].strip()):
+    span = text[start:end].strip()
+    if not (_WHOLE_ITEM.fullmatch(span) or _WHOLE_LIST.fullmatch(span)):
         return start, end
     a, b, items = start, end, 1
     while items < max_items and (m := _ITEM_BEFORE.search(text, max(lo, a - 80), a)):
@@ -1372,6 +1378,8 @@ def widen_list(text: str, start: int, end: int, sentence: tuple[int, int], max_i
     # a list ends in "and": "Ardel, Norland" is a place and where it is
     if items == 1 or not re.search(r"\sand\s", text[a:b]):
         return start, end
+    if a < start and (m := re.match(r"the\s+", text[a:b])):  # the list, not its article
+        a += m.end()
     return a, b
 
 

@@ -681,7 +681,10 @@ def test_asks_several_finds_a_plural_head(question, want):
     ("Rebels settled in Ardel, Brisk, Corvan and Dunmore. Others left.", "Brisk",
      "Ardel, Brisk, Corvan and Dunmore"),
     ("It joined the VA, the Indian Health Service, and NIH in the plan.", "VA", "VA, the Indian Health Service, and NIH"),
-    ("Tribes such as the Mi'kmaq and the Abenaki fought.", "Abenaki", "the Mi'kmaq and the Abenaki"),
+    ("Tribes such as the Mi'kmaq and the Abenaki fought.", "Abenaki", "Mi'kmaq and the Abenaki"),
+    # the reader's part of a list, and names with a model number
+    ("The new products -- the Velmora 8250, Velmora 8350 and Kessland 8530 systems -- sold well.",
+     "Velmora 8350 and Kessland 8530", "Velmora 8250, Velmora 8350 and Kessland 8530"),
     ("Refugees went to Shoreditch, London, in the 1680s.", "Shoreditch", "Shoreditch"),  # a place and where it is
     ("The offer came from the rebels, who had fled.", "rebels", "rebels"),              # no name
 ])
