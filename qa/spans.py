@@ -924,6 +924,8 @@ _REASON_NOUN = re.compile(r"(?:the|a|an|one|another|this|that)\s+(?:[a-z]+\s+)?(
 _COPULA = re.compile(r"\b(?:is|was|were|are|been|being)\b", _I)
 
 
+_WHERE_SUBJECT = re.compile(r"\s*(?i:where)\s+(?i:is|was|were|are|did|does|do|has|have|had|will|would)\s+(?:(?i:the)\s+)?"
+                            r"((?:[A-Z][\w\-.’']*)(?:\s+[A-Z][\w\-.’']*)*)")
 _ASKS_PLACE_NOUN = re.compile(r"\b(?:[Ww]hich|[Ww]hat)\s+(?:[a-z\-]+\s+)?(?:city|cities|town|towns|country|countries|"
                               r"province|provinces|capital|port|village|villages|nation|county|island|continent)\b"
                               r"(?!\s+of\b)")  # (not "state": "Which theory states", "in what state is oxygen")
@@ -986,6 +988,12 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     if kind in ("person", "place", "org", "entity") and _DESIGNATOR.search(span) and \
             not re.sub(r"[\s,.&]+", "", _DESIGNATOR.sub(" ", span)):
         return True
+    # "Where was Velmora-7 captured?": the place is not what the question is about ("Kessland-made Velmora-7 battery";
+    # 4 of 146 SQuAD tune where-questions naming something have a gold holding a name of the question, none its subject
+    # whole)
+    if kind == "place" and (m := _WHERE_SUBJECT.match(question)) and len(m.group(1)) > 3 and \
+            re.search(rf"(?<![\w\-]){re.escape(m.group(1))}(?![\w\-])", span):  # the whole name: "Rhine Gorge" for
+        return True  # "Where does the Middle Rhine flow?" is no repeat of it
     # "which city", "in what country": a place's name, capitalized, not a clause ("prepared for delivery to a
     # conference"; of the SQuAD questions it reads, through qa.extract 1 of 2,183 place and person questions changed)
     if kind == "place" and _ASKS_PLACE_NOUN.search(question) and not fits_kind(kind, span):

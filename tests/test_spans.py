@@ -849,6 +849,10 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("In which city did Ana Ruiz give her speech?", "place", "prepared for delivery to a conference", True),
     ("In which city did Ana Ruiz give her speech?", "place", "Velmora", False),
     ("Where did Ana Ruiz give her speech?", "place", "at a conference", False),   # "where": a description may answer
+    ("Where was the Velmora-7 battery captured?", "place", "Kessland-made Velmora-7 battery", True),  # its subject
+    ("Where was the Velmora-7 battery captured?", "place", "Brigade 25 headquarters", False),
+    ("Where did Ana Ruiz give her speech?", "place", "in Ana Ruiz's home town of Ardel", True),
+    ("Where does the Middle Velmora flow?", "place", "the Velmora Gorge", False),       # not the whole subject
     ("Which EC commissioner drafted the Kessland measures?", "person", "GATT", True),
     ("Which EC commissioner drafted the Kessland measures?", "person", "Ana Ruiz", False),
     ("Who broadcast the Velmora final?", "person", "CBS", False),                 # "who": an organisation may answer
