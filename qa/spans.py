@@ -44,7 +44,7 @@ miles mile metres meters metre meter feet foot inches inch acres acre hectares h
 megawatts megawatt mw kilowatts kw volts degrees people persons years months weeks days hours minutes
 seconds""".split()
 # a currency may be named by its country: "50 mln U.S. dlrs", "3 bln Canadian dollars"
-_NATIONALITY = (r"(?:U\.S\.|US|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore|Swiss|French|Belgian|"
+_NATIONALITY = (r"(?:U\.S\.|US|H\.K\.|N\.Z\.|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore|Swiss|French|Belgian|"
                 r"Deutsche|Danish|Swedish|Norwegian|Mexican)")
 _RATE_WORDS = ("barrel share tonne ton ounce pound lb kilo kg litre liter gallon bushel head person capita year "
                "month week day hour unit").split()
@@ -128,6 +128,9 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
     >>> t = "The yen rose to about 155 to the dollar in April."
     >>> a, b = complete_number(t, 22, 25); t[a:b]
     'about 155 to the dollar'
+    >>> t = "raised to 50 billion H.K. Dlrs from 30 billion."
+    >>> a, b = complete_number(t, t.index("50"), t.index(".K.")); t[a:b]
+    '50 billion H.K. Dlrs'
     >>> t = "a 2.6 billion dlr\\nCanadian (1.9 billion U.S.) bid"
     >>> a, b = complete_number(t, 2, 5); t[a:b]
     '2.6 billion dlr\\nCanadian'
@@ -145,6 +148,12 @@ def complete_number(text: str, start: int, end: int, *, qualifiers: bool = True)
             a = m.start()
         if m.start() < b < m.end():
             b = m.end()
+    # a span cut inside an abbreviation after its figure ("50 billion H" of "50 billion H.K. Dlrs"): back to the
+    # figure, whose unit the steps below take whole
+    if b > a and re.search(r"(?:\s|\A)[A-Z]\Z", text[max(a, b - 2):b]) and re.match(r"\.[A-Z]\.", text[b:b + 3]):
+        b -= 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
     # a fraction of old wire copy's prices is one figure with its whole number: "17-1/4", "5-1/8 pct"
     if (m := _WHOLE_BEFORE.search(text, max(0, a - 8), a)) and _FRACTION.match(text, a):
         a = m.start()
@@ -1058,7 +1067,9 @@ _LEVEL_VERBS = (r"ris(?:e|es|en|ing)|rose|fall(?:s|en|ing)?|fell|drop(?:s|ped|pi
                 r"soar(?:s|ed|ing)?|surg(?:e|es|ed|ing)|sl(?:i|id)(?:e|es|ing)?|tumbl(?:e|es|ed|ing)|edg(?:e|es|ed|ing)|"
                 r"widen(?:s|ed|ing)?|narrow(?:s|ed|ing)?|improv(?:e|es|ed|ing)|dip(?:s|ped|ping)?")
 # and in a text, any verb of a change ("the stock lost 2 points to 50")
-_CHANGE_VERBS = _LEVEL_VERBS + r"|gain(?:s|ed|ing)?|los(?:e|es|ing)|lost|shed|add(?:s|ed|ing)?"
+_CHANGE_VERBS = _LEVEL_VERBS + (r"|gain(?:s|ed|ing)?|los(?:e|es|ing)|lost|shed|add(?:s|ed|ing)?|"  # and one that moves it:
+                                 r"rais(?:e|es|ed|ing)|lift(?:s|ed|ing)?|boost(?:s|ed|ing)?|lower(?:s|ed|ing)?|"  # "raised
+                                 r"cut(?:s|ting)?|reduc(?:e|es|ed|ing)")  # to 50 billion from 30 billion"
 # "By how much did M-1 rise?", "How much did exports fall ...?": the change asked, not where it went ("... rise to?")
 _ASKS_CHANGE_BY = re.compile(rf"\bby\s+how\s+(?:much|many)\b|\bhow\s+(?:much|far)\s+(?:did|does|do|has|have|had|will|"
                              rf"would|is|was|were|are)\b[^?]*\b(?:{_LEVEL_VERBS})\b(?![^?]*\b(?:to|from)\b)", _I)
@@ -1114,6 +1125,9 @@ def previous_level(question: str, text: str, start: int, end: int) -> bool:
     False
     >>> previous_level("What were the sales a year earlier?", t, t.index("100.4"), t.index(" in 1985"))
     False
+    >>> t = "The limit has been raised to 50 billion H.K. Dlrs from 30 billion dlrs."
+    >>> previous_level("To what level was the limit raised?", t, t.index("30 billion"), len(t) - 1)
+    True
     >>> t = "It sees rising profits from 51-pct-owned Velmora Mills."
     >>> previous_level("How much of Velmora Mills does it own?", t, t.index("51"), t.index(" Velmora"))
     False

@@ -1111,3 +1111,20 @@ def test_a_reason_after_attributed_to_is_no_purpose():
     t = "Ruiz attributed the jump to the likelihood that rigs were omitted."
     a, b = complete_reason(t, t.index("the likelihood"), len(t) - 1, (0, len(t)))
     assert t[a:b] == "the likelihood that rigs were omitted"
+
+
+def test_a_figure_cut_inside_its_currency_abbreviation_takes_it_whole():
+    t = "The limit was raised to 50 billion H.K. Dlrs from 30 billion."
+    a, b = complete_number(t, t.index("50"), t.index(".K."))
+    assert t[a:b] == "50 billion H.K. Dlrs"
+
+
+@pytest.mark.parametrize("question, part, want", [
+    ("To what level was the Velmora fund's limit raised?", "30 billion", True),   # raised to X from Y: Y is earlier
+    ("To what level was the Velmora fund's limit raised?", "50 billion", False),
+    ("What was the Velmora fund's limit before it was raised?", "30 billion", False),  # the earlier level asked
+])
+def test_previous_level_of_a_level_that_was_raised(question, part, want):
+    t = "The Velmora fund's borrowing limit was raised to 50 billion dlrs from 30 billion dlrs."
+    a = t.index(part)
+    assert previous_level(question, t, a, a + len(part) + 5) is want
