@@ -856,6 +856,9 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which EC commissioner drafted the Kessland measures?", "person", "GATT", True),
     ("Which EC commissioner drafted the Kessland measures?", "person", "Ana Ruiz", False),
     ("Who broadcast the Velmora final?", "person", "CBS", False),                 # "who": an organisation may answer
+    ("Which party won a majority in Velmora's parliament?", "org", "President Ana Ruiz", True),  # a person
+    ("Which party won a majority in Velmora's parliament?", "org", "National Democratic Party", False),
+    ("Which company sold the Velmora unit?", "org", "General Electric Co", False),        # "General": no title here
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
