@@ -11,7 +11,16 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .spans import AMOUNT_END, AMOUNT_MODIFIER, AMOUNT_OWNER, ASKED_IN_CURRENCY, MODIFIED_END, NOT_RATIO, RATE_NOUNS
+from .spans import (
+    AMOUNT_END,
+    AMOUNT_MODIFIER,
+    AMOUNT_OWNER,
+    ASKED_IN_CURRENCY,
+    MODIFIED_END,
+    MODIFIER_WORD,
+    NOT_RATIO,
+    RATE_NOUNS,
+)
 from .text import STOPWORDS, stem, terms
 
 NUMBER, DATE, PERSON, PLACE, ORG, ENTITY, PHRASE, REASON = (
@@ -64,11 +73,10 @@ _FIGURE_NOUNS = (r"profits?|earnings|deficits?|surplus(?:es)?|reserves|(?:rates?
                  r"stake|targets?|limits?|thresholds?|coupon|low|high|average|sales|revenues?|income|loss(?:es)?|output|"
                  r"budget|debts?|assets|liabilities|turnover|dividends?|costs?|wages?|salary|fees?|rise|increase|yield|"
                  r"margin|premium|population|total|amount|sum|figure|payout|spending|investment|ownership")
-# a word of the owner or of the words before the noun: no preposition, article or relative word ("What was one of
-# the Normans' major exports?", "What is very important for the growth of ...?" ask no figure)
-_PHRASE_WORD = r"(?!(?:of|the|for|on|in|to|with|by|from|at|a|an|one|very|most|more|than|as|that|which|who)\b)[\w.&/\-]+"
-_OWNED_FIGURE_Q = re.compile(rf"what\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+)?(?:(?:{_PHRASE_WORD}\s+){{0,3}}?"
-                             rf"{_PHRASE_WORD}[’']s?\s+)?(?:{_PHRASE_WORD}\s+){{0,5}}?(?:{_FIGURE_NOUNS}){NOT_RATIO}(?=\s*[?,]|\s*$|"
+# the owner's words and those before the noun are ``MODIFIER_WORD``s ("What is very important for the growth of
+# ...?" asks no figure)
+_OWNED_FIGURE_Q = re.compile(rf"what\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+)?(?:(?:{MODIFIER_WORD}\s+){{0,3}}?"
+                             rf"{MODIFIER_WORD}[’']s?\s+)?(?:{MODIFIER_WORD}\s+){{0,5}}?(?:{_FIGURE_NOUNS}){NOT_RATIO}(?=\s*[?,]|\s*$|"
                              rf"\s+(?:for|in|at|on|of|by|per|from|to|during|before|after|ahead|under|since|according|that|"
                              rf"which|{'|'.join(AUXILIARIES)})\b)")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")

@@ -823,18 +823,19 @@ _CHANGE_NOUN = r"(?:increases?|rises?|growth|gains?|declines?|drops?|falls?|cuts
 # whose amount a "what was/were ..." question asks: "the" or a possessive name ("what were Velmora Trust's earnings")
 AMOUNT_OWNER = r"(?:the|(?!the\b)(?:[\w.&\-]+\s+){0,3}[\w.&\-]+[’']s?)"
 NOT_RATIO = r"(?![\s-]+(?:to[\s-]+)?(?:earnings|book)\b)"  # "price to earnings multiple": a ratio, no amount
-# a word between the owner and the noun of an amount ("Velmora's 1986 net profit"): no preposition or article
-_MODIFIER_WORD = r"(?!(?:of|the|for|on|in|to|with|by|from|at|a|an|one|very|most|more|than|as|that|which|who)\b)[\w./-]+"
+# a word of an amount's owner or between it and the noun of the amount ("Velmora's 1986 net profit"): no
+# preposition, article or relative word ("What was one of the Normans' major exports?"); shared with ``qa.question``
+MODIFIER_WORD = r"(?!(?:of|the|for|on|in|to|with|by|from|at|a|an|one|very|most|more|than|as|that|which|who)\b)[\w.&/\-]+"
 _ASKED_MONEY = re.compile(
     rf"\bhow\s+much\s+(?:{_MONEY_NOUNS})\b|"
     # "How much was BASF's 1986 turnover?", "How much were sales ...?" (not "how much was the sales growth")
     rf"\bhow\s+much\s+(?:is|was|were|are|will\s+be)\s+(?:[\w.’'-]+\s+){{0,5}}?(?:{_MONEY_NOUNS})\b(?!\s+{_CHANGE_NOUN})|"
     rf"\bhow\s+much\s+(?:(?:a|an|per|each)\s+(?:{'|'.join(_RATE_WORDS)})\s+)?(?:{_AUX})\b[^?]*?\b(?:{_MONEY_VERBS})\b|"
-    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+{AMOUNT_OWNER}\s+(?:{_MODIFIER_WORD}\s+){{0,4}}?)?(?:{_MONEY_NOUNS})"
+    rf"\bwhat\s+(?:(?:(?:is|was|were|are|will\s+be)\s+{AMOUNT_OWNER}\s+(?:{MODIFIER_WORD}\s+){{0,4}}?)?(?:{_MONEY_NOUNS})"
     rf"{NOT_RATIO}{AMOUNT_END}|"
     rf"{AMOUNT_MODIFIER}(?:{_MONEY_NOUNS}){MODIFIED_END})|"
     # "what was the value of ...", "what is the estimated value of ...": a sum of money
-    rf"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+(?:{_MODIFIER_WORD}\s+){{0,2}}?values?\s+of\b|"
+    rf"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+(?:{MODIFIER_WORD}\s+){{0,2}}?values?\s+of\b|"
     rf"\bhow\s+(?:large|big)\s+(?:(?:a|an)\s+|(?:is|was|were|are|will\s+be)\s+the\s+)(?:[\w.-]+\s+){{0,4}}?"
     rf"(?:{_SUM_NOUNS})\b", _I)
 # "What is the par value, in Ostrian crowns, ...": a question that names the currency of its answer
@@ -1263,10 +1264,10 @@ def asks_role(question: str) -> bool:
 
 def widen_title(text: str, start: int, end: int, max_words: int = 4) -> tuple[int, int]:
     """A title cut short before the name it precedes made whole: "chairman" of "managing board chairman Ana
-    Ruiz" -> "managing board chairman". The lowercase words before it are the title's, up to a stopword, a punctuation mark, a possessive, a
-    verb of saying ("told"), a word in -ed, a capitalized word (a team or a company: "Velmora kicker"; 4 of 5 SQuAD
-    tune golds of role questions that changed with it left it out), or ``max_words``. A span not right before a
-    capitalized word is returned as it is.
+    Ruiz" -> "managing board chairman". The lowercase words before it are the title's, up to a stopword, a
+    punctuation mark, a possessive, a verb of saying ("told"), a word in -ed, a capitalized word (a team or a
+    company: "Velmora kicker"; 4 of 5 SQuAD tune golds of role questions that changed with it left it out), or
+    ``max_words``. A span not right before a capitalized word is returned as it is.
 
     >>> t = "The yen hurt exports, managing board chairman Ana Ruiz told reporters."
     >>> a, b = widen_title(t, t.index("chairman"), t.index(" Ana")); t[a:b]
@@ -1514,9 +1515,10 @@ _SPLIT_CAUSE = re.compile(rf"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|put|pu
 
 
 def reason_clauses(text: str, max_chars: int = 300) -> list[tuple[int, int]]:
-    """The reason clauses ``text`` gives by their connective: after "because", "due to", "as a result of",
-    "in order to" ... or "attributed/blamed X to/on" up to the clause's end (``_REASON_END``): spans the
-    reader may not propose by itself, scored by it (``qa.reader.Reader.top_spans``) as candidates for a why-question.
+    """The reason clauses ``text`` gives by their connective: after "because (of)", "due to", "as a result of",
+    "resulted from", "caused by" ... (``_BECAUSE``) or "attributed/blamed X to/on", up to the clause's end
+    (``_REASON_END``): spans the reader may not propose by itself, scored by it (``qa.reader.Reader.top_spans``) as
+    candidates for a why-question.
 
     >>> t = "Ruiz attributed the jump in output to the likelihood that rigs were omitted, he said."
     >>> [t[a:b] for a, b in reason_clauses(t)]
