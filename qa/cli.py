@@ -119,6 +119,9 @@ def _cmd_train_reader(args) -> int:
                       removed_rate=args.removed_rate, distractor_rate=args.distractor_rate,
                       shared_norm=args.shared_norm, init=Path(args.init) if args.init else None,
                       data_dir=Path(args.data) if args.data else None,
+                      news=Path(args.news) if args.news else None,
+                      news_corpus=Path(args.news_corpus) if args.news_corpus else None,
+                      news_holdout=args.news_holdout, squad_questions=args.squad_questions,
                       checkpoint_dir=Path(args.checkpoints) if args.checkpoints else None,
                       **({"out": Path(args.out)} if args.out else {}))
     train(cfg)
@@ -179,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--shared-norm", type=int, default=0,
                    help="read each question with this many other paragraphs of its article, one shared softmax")
     s.add_argument("--init", default=None, help="continue training these reader weights (default: the base MiniLM)")
+    s.add_argument("--news", default=None,
+                   help="also train on these news questions (dev-set JSONL over Reuters-21578 articles, e.g. "
+                        "benchmarks/reuters_dev.jsonl)")
+    s.add_argument("--news-corpus", default=None, help="the Reuters-21578 JSONL (default: ../shared/corpora)")
+    s.add_argument("--news-holdout", type=int, choices=(0, 1), default=None,
+                   help="leave the news articles of this fold out of training (to measure on them)")
+    s.add_argument("--squad-questions", type=int, default=None,
+                   help="answerable SQuAD tune questions to sample (default: all)")
     s.add_argument("--threads", type=int, default=2)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--checkpoints", default="build/reader-train", help="per-epoch weights ('' for none)")

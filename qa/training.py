@@ -20,7 +20,9 @@ import json
 import logging
 import math
 import random
+import re
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +107,73 @@ def paragraphs(half: str | None = None, data_dir: str | Path | None = None) -> l
     for i, a in enumerate(_read(d / V1)):
         if half is None or i % 2 == (0 if half == TUNE else 1):
             out.extend((a["title"], pi, p["context"]) for pi, p in enumerate(a["paragraphs"]))
+    return out
+
+
+def default_reuters() -> Path:
+    """``../shared/corpora/reuters21578.jsonl.gz`` beside the repository (the articles of the news questions)."""
+    return default_data_dir().parent.parent / "corpora" / "reuters21578.jsonl.gz"
+
+
+def news_fold(article: str) -> int:
+    """The fold (0 or 1) of a news article: ``--news-holdout`` leaves one out of training to measure on."""
+    return zlib.crc32(article.encode("utf-8")) % 2
+
+
+def _locate(text: str, question: str, answer: str) -> list[tuple[int, str]]:
+    """Where ``answer`` (words as written, any whitespace between them) stands in ``text``: the occurrences whose
+    surroundings share the most content words with the question (a short answer like "20" recurs)."""
+    from .text import content_words
+
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in answer.split()) + r"(?!\w)"
+    found = list(re.finditer(pattern, text))
+    if not found:
+        return []
+    asked = content_words(question)
+
+    def shared(m: re.Match) -> int:
+        return len(asked & content_words(text[max(0, m.start() - 200) : m.end() + 200]))
+
+    best = max(shared(m) for m in found)
+    return [(m.start(), m.group(0)) for m in found if shared(m) == best]
+
+
+def load_news(questions: str | Path, corpus: str | Path | None = None, holdout: int | None = None) -> list[Example]:
+    """Training examples from news questions in the dev-set format (``benchmarks/reuters_dev.jsonl``: ``question``,
+    ``answers``, ``sources``) over Reuters-21578 articles, read by id from ``corpus`` and parsed as the pipeline
+    parses ``<id>.txt`` ("title\\n\\ntext"). An unanswerable question names no source: it is read against the
+    article of the question before it in its batch (same id prefix; batches are written six questions to an
+    article, the unanswerable one last), a no-answer example. Articles of fold ``holdout`` are left out."""
+    from .reading import parse_article
+
+    rows = [json.loads(line) for line in Path(questions).read_text(encoding="utf-8").splitlines() if line.strip()]
+    article: list[str | None] = []
+    for i, r in enumerate(rows):
+        own = [s.rsplit(".", 1)[0] for s in r.get("sources") or []]
+        near = [rows[j]["sources"][0].rsplit(".", 1)[0] for j in range(i - 1, max(-1, i - 6), -1)
+                if rows[j]["id"][:2] == r["id"][:2] and rows[j].get("sources")]
+        article.append(own[0] if own else (near[0] if near and not r["answers"] else None))
+    wanted = {a for a in article if a and (holdout is None or news_fold(a) != holdout)}
+    texts: dict[str, str] = {}
+    path = Path(corpus) if corpus else default_reuters()
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                if row["id"] in wanted:
+                    texts[row["id"]] = parse_article(f"{row['id']}.txt", f"{row['title']}\n\n{row['text']}").text
+    except OSError as e:
+        raise QAError(f"cannot read the news articles {path} ({e}): pass --news-corpus") from e
+    out = []
+    for r, a in zip(rows, article, strict=True):
+        if a not in texts:
+            continue
+        text = texts[a]
+        spans = tuple(sorted({x for ans in r["answers"] for x in _locate(text, r["question"], ans)}))
+        if r["answers"] and not spans:
+            log.warning("news question %s: no answer found verbatim in %s", r["id"], a)
+            continue
+        out.append(Example(r["id"], a, r["question"], text, spans, not r["answers"], 0))
     return out
 
 
@@ -353,6 +422,10 @@ class TrainConfig:
     bf16: bool | None = None  # bfloat16 autocast; None: when the CPU has bf16 instructions (~1.4x faster)
     seed: int = 0
     checkpoint_dir: Path | None = Path("build/reader-train")
+    news: Path | None = None  # news questions (dev-set JSONL over Reuters-21578 articles, ``load_news``) trained on too
+    news_corpus: Path | None = None  # the Reuters-21578 JSONL (default: ../shared/corpora)
+    news_holdout: int | None = None  # leave the articles of this fold (0 or 1) out, to measure on them
+    squad_questions: int | None = None  # answerable SQuAD tune questions to sample (None: all); v2.0's all kept
     log_every: int = 20
 
 
@@ -371,7 +444,14 @@ def train(cfg: TrainConfig) -> dict:
     t0 = time.time()
     v1 = [e for e in load_split(TUNE, cfg.data_dir) if e.title not in VALIDATION]
     v2 = [e for e in load_split(TUNE, cfg.data_dir, "v2.0") if e.impossible and e.title not in VALIDATION]
+    if cfg.squad_questions is not None:
+        v1 = rng.sample(v1, min(cfg.squad_questions, len(v1)))
     examples = v1 + v2
+    if cfg.news:
+        news = load_news(cfg.news, cfg.news_corpus, cfg.news_holdout)
+        examples += news
+        print(f"train-reader: {len(news)} news questions ({sum(e.impossible for e in news)} unanswerable) on "
+              f"{len({e.title for e in news})} articles", flush=True)
     if cfg.limit:
         examples = rng.sample(v1, min(cfg.limit, len(v1))) + rng.sample(v2, min(len(v2), max(1, cfg.limit // 8)))
     if cfg.shared_norm:

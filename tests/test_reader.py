@@ -11,7 +11,7 @@ import pytest
 
 import qa
 from qa import reader
-from qa.training import TUNE, features, grouped_features, load_split, shared_loss
+from qa.training import TUNE, features, grouped_features, load_news, load_split, news_fold, shared_loss
 from tests.conftest import ROOT, SHARED, STRIKE_A
 
 SQUAD = SHARED / "benchmarks" / "squad"
@@ -129,6 +129,38 @@ def test_split_and_training_windows():
     for f in positives[:20]:  # every target span is inside the window's passage tokens
         w = f.window
         assert all(w.ctx_pos <= s < w.ctx_pos + len(w.offsets) for s in f.starts + f.ends)
+
+
+def test_news_questions_become_examples_on_their_parsed_articles(tmp_path):
+    import gzip
+
+    arts = [{"id": "reuters21578_00001", "title": "VELMORA MILLS PROFIT UP", "date": "1987-03-02",
+             "text": "Velmora Mills Inc said its 1986 net\nprofit rose to 20 mln dlrs, chairman\nAna Ruiz said.\n"
+                     + "    The company makes paper and board at three plants in the north.\n" * 5
+                     + "    A Kessland unit was sold for 20 mln dlrs in cash.\n"},
+            {"id": "reuters21578_00002", "title": "KESSLAND BANK NAMES CHIEF", "date": "1987-03-03",
+             "text": "Kessland Bank named Jaime Ortega chief executive.\n"}]
+    corpus = tmp_path / "reuters.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(a) + "\n" for a in arts))
+    rows = [("zz01", "What net profit did Velmora Mills report for 1986?", ["20 mln dlrs"], ["reuters21578_00001.txt"]),
+            ("zz02", "Who is the chairman of Velmora Mills?", ["Ana Ruiz"], ["reuters21578_00001.txt"]),
+            ("zz03", "How many workers does Velmora Mills employ?", [], []),   # read against zz02's article
+            ("zz04", "Whom did Kessland Bank name chief executive?", ["Jaime Ortega"], ["reuters21578_00002.txt"]),
+            ("zz05", "Where is Kessland Bank based?", ["Ostria"], ["reuters21578_00002.txt"])]  # not in it: skipped
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps({"id": i, "question": q, "answers": a, "sources": s, "kind": "x",
+                                             "history": []}) + "\n" for i, q, a, s in rows))
+    ex = {e.id: e for e in load_news(questions, corpus)}
+    assert sorted(ex) == ["zz01", "zz02", "zz03", "zz04"]
+    profit = ex["zz01"]
+    assert profit.context.startswith("VELMORA MILLS PROFIT UP") and not profit.impossible
+    # the answer across a line break, at the occurrence whose neighbours share the question's words
+    assert [profit.context[a : a + len(t)] for a, t in profit.answers] == ["20 mln dlrs"]
+    assert profit.answers[0][0] < profit.context.index("Ana Ruiz")
+    assert ex["zz03"].impossible and ex["zz03"].title == "reuters21578_00001" and ex["zz03"].answers == ()
+    left = {e.title for e in load_news(questions, corpus, holdout=news_fold("reuters21578_00001"))}
+    assert "reuters21578_00001" not in left
 
 
 def test_grouped_windows_pair_the_answer_with_paragraphs_that_lack_it():
