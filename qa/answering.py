@@ -35,6 +35,7 @@ from .datatypes import Answer, Citation, Document, Passage
 from .question import DATE, ENTITY, NUMBER, ORG, PERSON, PLACE, REASON, Question
 from .spans import (
     MONTH_NAMES,
+    after_initials,
     asked_unit,
     asks_role,
     asks_several,
@@ -643,8 +644,9 @@ class ReaderAnswerer:
                 a, b = next_fitting_figure(text, a, b, fits)
         if question.kind not in (NUMBER, DATE):  # "12" of "Article 12" for "Which article ..."
             a, b = widen_numbered_name(text, a, b, frozenset(question.terms) | frozenset(question.focus))
-        # a surname alone, or a name cut at an initial ("Ana B"): the whole name
-        if question.kind == PERSON and (len(text[a:b].split()) == 1 or re.search(r"\s[A-Z]\.?\Z", text[a:b])):
+        # a surname alone, a name cut at an initial ("Ana B") or after its initials ("L.C." + "Ruiz Jr"): the whole name
+        if question.kind == PERSON and (len(text[a:b].split()) == 1 or re.search(r"\s[A-Z]\.?\Z", text[a:b])
+                                        or after_initials(text, a)):
             a, b = widen_name(text, a, b, STOPWORDS)
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)

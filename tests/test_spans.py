@@ -385,6 +385,10 @@ def test_complete_date_stops_at_a_blank_line():
     ("How much did the company earn?", "money"),
     ("How much will the buyer pay for the mill?", "money"),
     ("How much money does the relief fund hold?", "money"),
+    ("How much government revenue does Velmora expect this year?", "money"),   # a money noun after a modifier
+    ("How much investment funding does the plan seek?", "money"),
+    ("How much sales growth did the chain report?", ""),                     # a change of it: not money
+    ("How much did Velmora's money supply grow in May?", ""),                # "did": a verb, no modifier
     ("What price per share did the bidder offer?", "money"),
     ("What was the net profit of the bank last year?", "money"),
     ("What mistake cost the firm its lead?", ""),  # "cost" the verb of another question
@@ -623,6 +627,8 @@ def test_complete_number_keeps_a_negated_qualifier(text, part, want):
     # inside a purpose: the infinitive with its "to", to the next comma
     ("Growers split their estates to evade a limit on subsidies, the study said.", "evade a limit",
      "to evade a limit on subsidies"),
+    ("The levy was brought back in 1985 to help end capital flight from Velmora.", "end capital flight",
+     "to help end capital flight from Velmora"),
 ])
 def test_complete_reason_grows_a_fragment_to_its_clause(text, part, want):
     i = text.index(part)
@@ -858,7 +864,15 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Who broadcast the Velmora final?", "person", "CBS", False),                 # "who": an organisation may answer
     ("Which party won a majority in Velmora's parliament?", "org", "President Ana Ruiz", True),  # a person
     ("Which party won a majority in Velmora's parliament?", "org", "National Democratic Party", False),
+    ("Which industry group's conference did Ruiz address?", "org", "Federal Resources and Energy Minister Ana Ruiz",
+     True),
+    ("Which industry group's conference did Ruiz address?", "org", "Kessland Petroleum Exploration Association",
+     False),
     ("Which company sold the Velmora unit?", "org", "General Electric Co", False),        # "General": no title here
+    # a person the question names by a title is not who it asks for
+    ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Ana Ruiz", True),
+    ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Jaime Ortega", False),
+    ("Who sent the forecast to Ruiz?", "person", "Ana Ruiz", False),   # no title: a namesake may be asked for
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
