@@ -656,6 +656,8 @@ class ReaderAnswerer:
             a, b = widen_to_noun(text, a, b, frozenset(question.focus), _which_noun(question.text))
         if question.kind in (ORG, ENTITY, PERSON, PLACE):  # "Caisse de" -> "Caisse de depot et placement du Quebec"
             a, b = finish_name(text, a, b)
+        if question.kind == PLACE and text[a:a + 1].isupper():  # "Velmora Bancorp" of "First Velmora Bancorp"
+            a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
         if question.kind in (ORG, ENTITY):  # "Harbour Works" of "Velmora Harbour Works": the whole name
             a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
             a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"

@@ -467,6 +467,16 @@ def test_an_organisation_cut_inside_its_name_is_made_whole_but_not_with_the_ques
                       text.index(" chairman")) == "Velmora Harbour Works Committee"
 
 
+def test_a_place_answer_cut_inside_its_name_is_made_whole():
+    # "Where does X work?" is often answered by an organisation; the reader's span may drop its first word
+    text = "said Ana Ruiz, an economist at First Velmora Bancorp in Ostria."
+    i = text.index("Velmora")
+    assert _completed("Where does Ana Ruiz work as an economist?", text, i, i + len("Velmora Bancorp")) == \
+        "First Velmora Bancorp"
+    i = text.index("Ostria")
+    assert _completed("Where is First Velmora Bancorp?", text, i, i + len("Ostria")) == "Ostria"
+
+
 def test_a_how_many_span_running_over_several_figures_keeps_the_one_that_counts():
     text = ("Fraud cases were only 10 pct or less of the Kessland regulator's actions but rose to 310 cases\n"
             "brought in the past four years, against 62 cases before.")
