@@ -656,10 +656,11 @@ class ReaderAnswerer:
             a, b = widen_to_noun(text, a, b, frozenset(question.focus), _which_noun(question.text))
         if question.kind in (ORG, ENTITY, PERSON, PLACE):  # "Caisse de" -> "Caisse de depot et placement du Quebec"
             a, b = finish_name(text, a, b)
-        if question.kind == PLACE and text[a:a + 1].isupper():  # "Velmora Bancorp" of "First Velmora Bancorp"
+        # "Harbour Works" of "Velmora Harbour Works": the whole name (a place's too, from a capital: "Velmora Bancorp" of
+        # "First Velmora Bancorp" for a where-question)
+        if question.kind in (ORG, ENTITY) or (question.kind == PLACE and text[a:a + 1].isupper()):
             a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
-        if question.kind in (ORG, ENTITY):  # "Harbour Works" of "Velmora Harbour Works": the whole name
-            a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))
+        if question.kind in (ORG, ENTITY):
             a, b = widen_org(text, a, b)  # "Commerce Bank" of "Commerce Bank of Velmora Ltd"
         if question.kind not in (NUMBER, DATE, PERSON) and asks_role(question.text):  # "What post ...?": the whole
             a, b = widen_title(text, a, b)  # title before the name ("chairman" -> "managing board chairman")

@@ -131,11 +131,8 @@ def _locate(text: str, question: str, answer: str) -> list[tuple[int, str]]:
         return []
     asked = content_words(question)
 
-    def shared(m: re.Match) -> int:
-        return len(asked & content_words(text[max(0, m.start() - 200) : m.end() + 200]))
-
-    best = max(shared(m) for m in found)
-    return [(m.start(), m.group(0)) for m in found if shared(m) == best]
+    scores = [len(asked & content_words(text[max(0, m.start() - 200) : m.end() + 200])) for m in found]
+    return [(m.start(), m.group(0)) for m, s in zip(found, scores, strict=True) if s == max(scores)]
 
 
 def load_news(questions: str | Path, corpus: str | Path | None = None, holdout: int | None = None) -> list[Example]:
@@ -147,12 +144,17 @@ def load_news(questions: str | Path, corpus: str | Path | None = None, holdout: 
     from .reading import parse_article
 
     rows = [json.loads(line) for line in Path(questions).read_text(encoding="utf-8").splitlines() if line.strip()]
+    def article_of(r: dict) -> str:
+        return r["sources"][0].rsplit(".", 1)[0]
+
     article: list[str | None] = []
     for i, r in enumerate(rows):
-        own = [s.rsplit(".", 1)[0] for s in r.get("sources") or []]
-        near = [rows[j]["sources"][0].rsplit(".", 1)[0] for j in range(i - 1, max(-1, i - 6), -1)
-                if rows[j]["id"][:2] == r["id"][:2] and rows[j].get("sources")]
-        article.append(own[0] if own else (near[0] if near and not r["answers"] else None))
+        if r.get("sources"):
+            article.append(article_of(r))
+            continue
+        near = [rows[j] for j in range(i - 1, max(-1, i - 6), -1) if rows[j]["id"][:2] == r["id"][:2]
+                and rows[j].get("sources")]  # an unanswerable question: its batch's article before it
+        article.append(article_of(near[0]) if near and not r["answers"] else None)
     wanted = {a for a in article if a and (holdout is None or news_fold(a) != holdout)}
     texts: dict[str, str] = {}
     path = Path(corpus) if corpus else default_reuters()
