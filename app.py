@@ -41,6 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import qa  # noqa: E402
 from qa.answering import NAMES_MISSING_MESSAGE  # noqa: E402
+from qa.embedding import MiniLMEmbedder  # noqa: E402
 from qa.guard import RequestGuard, allowed_hosts  # noqa: E402
 from qa.reading import EXTENSIONS, read_file  # noqa: E402
 
@@ -860,6 +861,10 @@ def serve(bot: qa.QA, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, blo
     service = ChatService(bot, **service_kwargs)
     report = service.warm_up()  # read the corpus and load the index before the first visitor
     log.info("corpus ready: %s", report)
+    if isinstance(bot.embedder, MiniLMEmbedder):  # questions need only the ONNX encoder: the
+        # torch model that embeds uploaded articles loads meanwhile, so the first upload does not wait for it
+        threading.Thread(target=bot.embedder.warm_up, kwargs={"documents": True}, name="qa-load-embedder",
+                         daemon=True).start()
     return launch(service, host, port, block=block, quiet=quiet, extra_hosts=extra_hosts, auth=auth), service
 
 

@@ -4,7 +4,8 @@
 
 - warm ``ask`` p50/p95 over the dev questions, beside one ``model.encode([q])`` of the same
   questions (interleaved, so both see the same machine load), with the default answerer (the trained
-  reader); target ask_p50 / encode_p50 <= 4.0
+  reader); target ask_p50 / encode_p50 <= 4.0; and the same asks with questions embedded by torch
+  instead of the ONNX query encoder
 - cold ``python -m qa ask`` (index already built) and ``import qa`` alone, in fresh processes
 - index build time for the seeds and for N Reuters articles, beside a pure embedding run of the
   exact chunk texts of the built index; target build / embed <= 1.3
@@ -45,22 +46,37 @@ def build_vs_embed(corpus: Path, index_dir: Path) -> dict:
 
 
 def warm_latency(bot, rows: list[dict], rounds: int) -> dict:
-    """Per-question ms of ``model.encode([q])``, ``embedder.embed([q])`` and ``bot.ask``; round 0 is warm-up."""
+    """Per-question ms of ``model.encode([q])`` (sentence-transformers, one torch thread: its fastest setting
+    for one short text, the one the embedder used for questions before the ONNX query encoder),
+    ``embedder.embed([q])`` and ``bot.ask``, and of ``ask`` with questions embedded by torch (the same
+    index, ``MiniLMEmbedder(query_onnx=False)``); round 0 is warm-up."""
+    import torch
+
+    from qa import QA
+    from qa.embedding import MiniLMEmbedder
+
     model = _load_model()
-    enc, emb, ask = [], [], []
+    torch_bot = QA(corpus=bot.settings.corpus, index_dir=bot.settings.index_dir, show_progress=False,
+                   embedder=MiniLMEmbedder(query_onnx=False))
+    enc, emb, ask, ask_torch = [], [], [], []
     for rnd in range(rounds + 1):
         for row in rows:
             q, h = row["question"], history_of(row)
+            torch.set_num_threads(1)
             e = timed(model.encode, [q])[1]
             m = timed(bot.embedder.embed, [q])[1]
             a = timed(bot.ask, q, history=h)[1]
+            t = timed(torch_bot.ask, q, history=h)[1]
             if rnd:
                 enc.append(1000 * e)
                 emb.append(1000 * m)
                 ask.append(1000 * a)
+                ask_torch.append(1000 * t)
     return {"n": len(ask), "ask_p50_ms": percentile(ask, 50), "ask_p95_ms": percentile(ask, 95),
             "encode_p50_ms": percentile(enc, 50), "embed_p50_ms": percentile(emb, 50),
-            "ask_over_encode": percentile(ask, 50) / percentile(enc, 50)}
+            "ask_over_encode": percentile(ask, 50) / percentile(enc, 50),
+            "ask_torch_query_p50_ms": percentile(ask_torch, 50),
+            "ask_torch_query_over_encode": percentile(ask_torch, 50) / percentile(enc, 50)}
 
 
 def cold_cli(corpus: Path, index_dir: Path, question: str, runs: int = 3) -> dict:
@@ -109,6 +125,8 @@ def main() -> None:
         ("model.encode([q]) p50", f"{lat['encode_p50_ms']:.1f} ms"),
         ("embedder.embed([q]) p50", f"{lat['embed_p50_ms']:.1f} ms"),
         ("ask p50 / encode p50 (target <= 4.0)", f"{lat['ask_over_encode']:.2f}"),
+        ("same, questions embedded by torch", f"{lat['ask_torch_query_p50_ms']:.1f} ms = "
+                                              f"{lat['ask_torch_query_over_encode']:.2f}"),
         ("cold `python -m qa ask` (median of 3)", f"{cold['cli_ask_s']:.2f} s  -> {cold['cli_answer']!r}"),
         ("`import qa` in a fresh process", f"{1000 * cold['import_qa_s']:.0f} ms"
          f"  (heavy modules loaded: {', '.join(cold['heavy_after_import']) or 'none'})"),

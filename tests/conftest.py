@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 DEV = SHARED / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def query_encoder_cache(tmp_path_factory) -> Path:
+    """The ONNX query encoder is exported into this session's temp folder (and read from there by the CLI
+    and app subprocesses), never into the user's cache."""
+    d = tmp_path_factory.mktemp("qa-cache")
+    os.environ["QA_CACHE_DIR"] = str(d)
+    return d
 
 
 @pytest.fixture(scope="session")
