@@ -48,8 +48,14 @@ AUXILIARIES = frozenset("""is are was were did does do has have had can could wi
 must shall""".split())
 _PHRASE_VERBS = re.compile(r"^(what|how)\b(?!\s+(many|much|far|long|old|large|big|high|tall|deep|wide)\b)")
 _AMOUNTS = rf"amount|sum|total|value(?= of)|price|profit|profits|revenue|revenues|sales|earnings|fee|fees|salary|wage|wages|dividend|{RATE_NOUNS}"
+# verbs of a change in amount: "how sharply did output drop" asks how much it dropped
+_CHANGE_VERB = (r"(?:ris|rose|fall|fell|drop|declin|decreas|grow|grew|increas|climb|jump|slump|gain|shr[iau]nk|contract|"
+                r"expand|plung|plummet|soar|slip|tumbl|sank|sink|surg|improv|deteriorat|widen|narrow|weaken|strengthen|"
+                r"apprecia|deprecia|slow|accelerat|rebound|recover)[a-z]*")
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|far|long|old|large|big|high|tall|deep|wide|fast)\b|"
+    r"\bhow (?:sharply|steeply|strongly|rapidly|dramatically|significantly|substantially|heavily|quickly|"
+    rf"markedly|severely)\b(?=(?:\s+[\w’'.\-]+){{1,8}}?\s+{_CHANGE_VERB}\b)|"
     r"\bwhat (is|was|were|are) the (number|total|death toll|toll|percentage|share|amount|size|cost|price|"
     r"population|distance|age|level|value)\b|\bwhat percent(age)?\b|\bwhat (share|proportion|fraction) of\b|"
     # an amount of money or a rate: "what price ...", "what was the net profit ...", "what interest rate ..."
@@ -65,6 +71,11 @@ _FIGURE_Q = re.compile(r"\bby\s+what\s+(?:\w+\s+)?margin\b|\bwhat\s+figure\b|"
 # ``_NUMBER_Q`` reads them first
 _MEASURE_Q = re.compile(rf"\bwhat\s+(?:{AMOUNT_MODIFIER})?(?:level|rate|ratio|percentage|capitali[sz]ation|multiple|"
                         rf"coupon|yield|cost|volume|margin|premium|deficit|surplus)(?!\s+of\b){MODIFIED_END}")
+# a change in an amount: "what decline in output did the agency report", "what pay rise are they demanding" (at
+# most three words between, none a preposition, an article or a verb: "what effect on growth", "what causes growth")
+_CHANGE_Q = re.compile(r"\bwhat\s+(?:(?!(?:is|are|was|were|did|does|do|will|would|has|have|had|can|could|of|on|in|for|"
+                       r"to|at|by|with|from|the|a|an|kind|type|sort)\b)[a-z0-9-]+(?<!s)(?<!ed)\s+){0,3}"
+                       rf"(?:decline|drop|fall|rise|increase|decrease|gain|loss|growth|reduction)(?!\s+of\b){MODIFIED_END}")
 # "what was <whose> <up to five words> <noun of a figure>": "What was BASF's 1986 world group pre-tax profit?", "What is
 # the current minimum loan rate at Thai banks?", "What were K Mart Corp's record fiscal 1986 net earnings?" (the noun
 # ends its phrase: a preposition, a verb's auxiliary, a comma or the question mark follows; "rate of", "level of"
@@ -293,7 +304,8 @@ def analyse(text: str) -> Question:
                 kind = ORG
             elif n in _STEMMED["date"]:
                 kind = DATE
-            elif _MEASURE_Q.search(tail):  # "what level did output reach", "what flow rate": a figure
+            elif _MEASURE_Q.search(tail) or _CHANGE_Q.search(tail):  # "what level did output reach", "what flow
+                # rate", "what rise in output": a figure
                 kind = NUMBER
             else:  # "which system", "what system": a named thing
                 kind = ENTITY

@@ -1809,7 +1809,8 @@ def _named(name: str, text: str) -> bool:
     ("Japanese" / "Japan", "Norway" / "Norwegian"); a people's name by its country's stem ("Peruvian" / "Peru");
     by a country's irregular demonym ("French" / "France"); by an abbreviation with a dot or in a lawmaker's
     party tag ("Mass.", "D-Mass" for "Massachusetts"); or, for an acronym, by the initials of words in a row
-    ("IADB" / "Inter-American Development Bank", "CEO" / "chief executive officer"). Accents aside ("Sao Paulo"
+    ("IADB" / "Inter-American Development Bank", "CEO" / "chief executive officer"); an ampersand spelled out
+    ("S and P" / "S&P"). Accents aside ("Sao Paulo"
     / "São Paulo")."""
     low, dotless, words, initials = _text_index(text)
     n = _fold(name)
@@ -1818,6 +1819,10 @@ def _named(name: str, text: str) -> bool:
             return True
     elif re.search(rf"(?<!\w){re.escape(n)}", low):
         return True
+    if "&" in n:  # wire copy spells out the ampersand: "S and P" for "S&P", "AT and T" for "AT&T"
+        spelled = r"\s*(?:&|and)\s*".join(map(re.escape, (p.strip() for p in n.split("&"))))
+        if re.search(rf"(?<!\w){spelled}(?!\w)", low):
+            return True
     if len(n) >= 5 and name[:1].isupper() and re.search(rf"(?<!\w){re.escape(name[:3])}[a-z]{{0,2}}\.|(?<=[A-Z]-)"
                                                         rf"{re.escape(name[:3])}[a-z]{{0,2}}\b", text):
         return True

@@ -425,6 +425,14 @@ def test_other_figure_near(question, part, want):
     ("What was one of the Normans' major exports?", "phrase"),                   # "one of": no owner of a figure
     ("What is the highest level of the Velmora church?", "phrase"),              # "level of": in words too
     ("What is very important for the growth of the economy?", "phrase"),
+    ("How sharply did Velmora's exports fall in March?", "number"),             # a degree of a change: how much
+    ("How steeply have Kessland bond yields risen this year?", "number"),
+    ("How quickly did the Norland union respond?", "phrase"),                   # no change of an amount
+    ("What decline in output did the Ostrian agency report?", "number"),        # a change in an amount
+    ("What pay rise are the Velmora dockers demanding?", "number"),
+    ("What increases with the size of the Kessland fleet?", "entity"),          # "increases" is the verb
+    ("What causes growth in Norland's exports?", "entity"),
+    ("Velmora's budget has what effect on economic growth?", "entity"),         # a preposition between
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind

@@ -1066,6 +1066,9 @@ def test_question_names(question, names):
     ("How much did the IADB lend?", "The Velmora development bank lent 5 mln dlrs.", ["IADB"]),
     ("What did Sears earn?", "The search for profit went on.", ["Sears"]),  # a prefix is not the name
     ("What did Sao Paulo's mayor say?", "The mayor of São Paulo said no.", []),       # accents aside
+    ("Who runs the K&N 200 index?", "The K and\nN 200 index of Kessland shares rose.", []),  # "&" spelled out
+    ("Who runs the K&N 200 index?", "The K&N 200 index of Kessland shares rose.", []),
+    ("Who runs the K&N 200 index?", "The Kessland and Norland index rose.", ["K&N"]),
 ])
 def test_names_missing(question, text, missing):
     assert names_missing(question, text) == missing
