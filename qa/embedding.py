@@ -61,7 +61,8 @@ def count_wordpieces(text: str) -> int:
     return len(wordpiece_tokenizer().encode(text).ids)
 
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # loading the torch model
+_query_lock = threading.Lock()  # loading (or exporting) the ONNX query encoder: a question never waits for torch
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
@@ -109,7 +110,8 @@ def export_query_encoder(target: Path | None = None) -> Path:
     import torch
 
     target = Path(target) if target else query_encoder_file()
-    model = _load_model()
+    with _lock:
+        model = _load_model()
     bert = model[0].auto_model
 
     class _Hidden(torch.nn.Module):  # keyword arguments in, the last hidden states out
@@ -221,13 +223,15 @@ class MiniLMEmbedder:
 
     def warm_up(self, documents: bool = False):
         """Load what a question needs: the ONNX query encoder when there is one, else the torch model;
-        ``documents``: the torch model too (what embedding articles needs), e.g. ahead of an upload."""
+        ``documents``: the torch model (what embedding articles needs), e.g. ahead of an upload. A question
+        never waits for the torch model while another thread loads it."""
+        if not documents and self.query_onnx:
+            with _query_lock:
+                encoder = _query_encoder()
+            if encoder is not None:
+                return encoder
         with _lock:
-            if documents or not self.query_onnx or _query_encoder() is None:
-                model = _load_model()
-                if documents:
-                    return model
-            return _query_encoder() or _load_model()
+            return _load_model()
 
     def fits(self, text: str) -> bool:
         return count_wordpieces(text) <= self.max_wordpieces

@@ -43,6 +43,17 @@ def test_questions_get_the_models_own_vectors(embedder):
     assert np.abs(one_by_one - got).max() < 1e-5
 
 
+def test_a_question_does_not_wait_for_the_torch_model(embedder):
+    """The app loads the torch model in the background (for uploads); questions meanwhile are answered."""
+    import threading
+
+    done = threading.Event()
+    with embedding._lock:  # as while another thread loads the torch model
+        worker = threading.Thread(target=lambda: (embedder.embed([QUESTIONS[0]]), done.set()), daemon=True)
+        worker.start()
+        assert done.wait(30)
+
+
 def test_articles_still_go_through_sentence_transformers(embedder):
     texts = [f"Article {i} about the port of Norland." for i in range(embedding.QUERY_BATCH + 1)]
     assert np.abs(embedder.embed(texts) - _torch_vectors(texts)).max() < 1e-5
