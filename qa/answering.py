@@ -45,6 +45,7 @@ from .spans import (
     contradicts,
     drop_restatement,
     figure_value,
+    finish_complement,
     finish_name,
     fits_kind,
     fitting_figure,
@@ -668,6 +669,7 @@ class ReaderAnswerer:
             a, b = widen_list(text, a, b, _sentence_of(text, a))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason, not what follows it
             a, b = drop_restatement(text, *complete_reason(text, a, b, _sentence_of(text, a)), question.text)
+            a, b = finish_complement(text, a, b, _sentence_of(text, a))
         return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:

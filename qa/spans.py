@@ -1491,6 +1491,31 @@ def complete_reason(text: str, start: int, end: int, sentence: tuple[int, int]) 
     return a, _clause_end(text, end, _REASON_END, hi, max(end, cause.end()))
 
 
+# a preposition that opens a noun phrase's complement: "wariness of intervention" + "by the Bank of Norland"
+_TRAILING_COMPLEMENT = re.compile(r"[ \t]*\n?[ \t]*(?:of|by|in|for|at|on|from|over|against|with)[ \t]*\n?[ \t]*"
+                                  r"(?:the|a|an|its|their|his|her|[A-Z0-9])")
+
+
+def finish_complement(text: str, start: int, end: int, sentence: tuple[int, int], max_words: int = 8) -> tuple[int, int]:
+    """A reason cut before the complement of its last noun ("wariness of intervention" of "wariness of
+    intervention by the Bank of Norland, dealers said") runs on to the end of its clause, when that is at most
+    ``max_words`` words away and holds no verb-like word (ending in -ed or an auxiliary). Any other span is
+    returned as it is.
+
+    >>> t = "Dealers were cautious because of wariness of intervention by the Bank of Norland, they said."
+    >>> a, b = finish_complement(t, t.index("wariness"), t.index(" by"), (0, len(t))); t[a:b]
+    'wariness of intervention by the Bank of Norland'
+    """
+    lo, hi = sentence
+    if not _TRAILING_COMPLEMENT.match(text, end, hi):
+        return start, end
+    b = _clause_end(text, end, _CLAUSE_STOP, hi)
+    tail = text[end:b].split()
+    if not tail or len(tail) > max_words or any(w.lower() in _AUX_WORDS or w.endswith("ed") for w in tail[1:]):
+        return start, end
+    return start, b
+
+
 def drop_restatement(text: str, start: int, end: int, question: str) -> tuple[int, int]:
     """A span that runs on, after a comma, into the question's own words ends before them: the reason
     "Ruiz is a member of the party, Brandt had not taken the decision lightly" for "Why did Brandt not take

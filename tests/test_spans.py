@@ -12,6 +12,7 @@ from qa.spans import (
     complete_reason,
     contradicts,
     drop_restatement,
+    finish_complement,
     finish_name,
     fits_kind,
     fitting_figure,
@@ -984,6 +985,27 @@ def test_whole_words(text, part, want):
 def test_drop_restatement(text, part, question, want):
     i = text.index(part)
     a, b = drop_restatement(text, i, i + len(part), question)
+    assert text[a:b] == want
+
+
+@pytest.mark.parametrize("text, part, want", [
+    # the complement of the reason's last noun, to the clause's end
+    ("Dealers held back on wariness of intervention by the Bank of Norland, traders said.",
+     "wariness of intervention", "wariness of intervention by the Bank of Norland"),
+    ("Talks stalled because the dispute remained under arbitration by the\nKessland court.",
+     "the dispute remained under arbitration", "the dispute remained under arbitration by the\nKessland court"),
+    # a clause with a verb of its own after the preposition, or a long one, is no complement
+    ("Output fell on lower demand in the north after floods destroyed the mills.",
+     "lower demand", "lower demand"),
+    ("Output fell on lower demand in the north and in the south and in the east and west too.",
+     "lower demand", "lower demand"),
+    # no preposition follows: left alone
+    ("Output fell on lower demand, the agency said.", "lower demand", "lower demand"),
+    ("Output fell on lower demand in 1986.", "lower demand", "lower demand in 1986"),
+])
+def test_finish_complement(text, part, want):
+    i = text.index(part)
+    a, b = finish_complement(text, i, i + len(part), (0, len(text)))
     assert text[a:b] == want
 
 
