@@ -906,6 +906,8 @@ def has_unit(span: str, unit: str) -> bool:
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_ASKS_RESULT = re.compile(r"\b(?:profits?|earnings|income|loss(?:es)?|revenues?|sales|turnover)\b", _I)
+_ASKS_PER_SHARE = re.compile(r"\b(?:per|a|each|every)\s+(?:common\s+|ordinary\s+)?share\b|\bEPS\b|\bdividends?\b", _I)
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", _I)
 _ASKS_MONTH = re.compile(r"\b(?:what|which)\s+month\b", _I)
 _A_YEAR = re.compile(r"\d\d|\b(?:last|this|next|that|the\s+same|previous|coming)\s+year\b|\b(?:century|centuries|decade)\b", _I)
@@ -1075,6 +1077,11 @@ def contradicts(question: str, kind: str, span: str) -> bool:
     # a rate asked ("How much did Acme earn per share?"), a total in millions given ("409.0 mln dlrs"): no price
     # of one share, barrel or tonne runs to millions
     if kind == "number" and _ASKS_UNIT_RATE.search(question) and " per " not in got and _MILLIONS.search(span):
+        return True
+    # a company's profit, earnings, income, loss or sales asked, a figure per share given ("How much net profit did
+    # Velmora Oil report?" -> "3.45 dlrs a share"): no gold of such a news dev question is one unless it asks "per share"
+    if kind == "number" and got.endswith(" per share") and _ASKS_RESULT.search(question) and \
+            not _ASKS_PER_SHARE.search(question):
         return True
     # a total is no rate and no percentage ("What were the total liabilities?" -> "7.2 pct"), unless a part is asked
     total = bool(_ASKS_TOTAL.search(question)) and asked_unit(question) not in ("percent", "portion")

@@ -874,6 +874,12 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Ana Ruiz", True),
     ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Jaime Ortega", False),
     ("Who sent the forecast to Ruiz?", "person", "Ana Ruiz", False),   # no title: a namesake may be asked for
+    # a company's result asked, a figure per share given
+    ("How much net profit did Velmora Oil report for 1986?", "number", "3.45 dlrs a share", True),
+    ("What were Kessland Mills' 1986 sales?", "number", "12 cts per share", True),
+    ("What were Velmora Oil's 1986 earnings per share?", "number", "3.45 dlrs a share", False),
+    ("How much net profit did Velmora Oil report for 1986?", "number", "345 mln dlrs", False),
+    ("What dividend did Velmora Oil pay on its 1986 profit?", "number", "20 cts a share", False),
 ])
 def test_contradicts(question, kind, span, contra):
     assert contradicts(question, kind, span) is contra
