@@ -902,10 +902,13 @@ def has_unit(span: str, unit: str) -> bool:
         return got.split(" per ")[0] in _MONEY_KEYS
     if unit == "percent" and got == "percentage point":  # a change of a rate ("fell 0.3 percentage points")
         return True
+    if unit == "percent" and _PER_HUNDRED.search(span):  # a rate in pence per pound ("a basic tax rate of 27 pence in
+        return True  # the pound") or cents per dollar: a hundredth of the whole
     return got == unit or got.startswith(unit + " ")
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_PER_HUNDRED = re.compile(r"\b(?:pence|p|cents?)\s+(?:in|on|to|of|per)\s+(?:the|a|each)\s+(?:pound|dollar)\b", _I)
 _ASKS_RESULT = re.compile(r"\b(?:profits?|earnings|income|loss(?:es)?|revenues?|sales|turnover)\b", _I)
 _ASKS_PER_SHARE = re.compile(r"\b(?:per|a|each|every)\s+(?:common\s+|ordinary\s+)?share\b|\bEPS\b|\bdividends?\b", _I)
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", _I)

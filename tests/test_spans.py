@@ -441,6 +441,9 @@ def test_a_question_asking_an_amount_of_money_or_a_rate_asks_for_a_figure(questi
     ("seven", "", True),
     ("41 dlrs a share", "money", True), ("3 bln yen", "money", True), ("US$ 30 mln", "money", True),
     ("455,000 60-kg bags", "money", False), ("51-pct", "money", False), ("593 mln", "money", False),
+    # a rate in pence per pound or cents per dollar is a percentage, and still money
+    ("27 pence in the pound", "percent", True), ("27 pence", "percent", False),
+    ("30 cents on the dollar", "percent", True), ("30 cents on the dollar", "money", True),
 ])
 def test_has_unit(span, unit, ok):
     assert has_unit(span, unit) is ok
