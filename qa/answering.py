@@ -64,6 +64,7 @@ from .spans import (
     repeats_question,
     role_asked,
     same_quantity_kind,
+    starts_with_particle,
     trim_span,
     whole_words,
     widen_list,
@@ -649,6 +650,8 @@ class ReaderAnswerer:
         if question.kind == PERSON and (len(text[a:b].split()) == 1 or re.search(r"\s[A-Z]\.?\Z", text[a:b])
                                         or after_initials(text, a)):
             a, b = widen_name(text, a, b, STOPWORDS)
+        elif question.kind == PERSON and starts_with_particle(text[a:b]):  # "Van Thinh" of "Tran Van Thinh" (not
+            a, b = widen_name(text, a, b, STOPWORDS | _asked_words(question.text))  # the question's "European Community")
         if question.kind == DATE:  # a month its day and year, a weekday its part of the day
             a, b = complete_date(text, a, b)
         if _AGO.search(question.text) and (m := _AGO_AFTER.match(text, b)):  # "how long ago": "a year" + "ago"

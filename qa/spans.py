@@ -342,6 +342,17 @@ def _leads_name(w: str) -> bool:
     return bool(_INITIAL.match(w)) or w.lower() in _TITLES
 
 
+def starts_with_particle(span: str) -> bool:
+    """Whether a name span begins with a name particle ("van Horick", "bin Farhan", "Van Thinh"): its first
+    words may lie before it.
+
+    >>> starts_with_particle("Van Thinh"), starts_with_particle("Ana Ruiz"), starts_with_particle("de")
+    (True, False, False)
+    """
+    words = span.split()
+    return len(words) >= 2 and words[0].lower() in _PARTICLES and words[1][:1].isupper()
+
+
 def after_initials(text: str, start: int) -> bool:
     """Whether the word before ``start`` is an initial or initials ("L.C." of "L.C. Ruiz Jr."): the name
     was cut from its first part.
