@@ -1560,8 +1560,15 @@ def drop_restatement(text: str, start: int, end: int, question: str) -> tuple[in
 
 
 # a connective that opens a reason or a purpose: "because", "due to", "since", "in order to", "so that"
+# a cause as news gives it in a passive or a phrase: "bolstered by the resource sector", "for fear of being drawn
+# in", "on fears that", "amid", "reflecting", "in response to", "given"
+_CAUSED_BY = (r"(?:underpinned|bolstered|boosted|buoyed|supported|helped|hit|hurt|depressed|pressured|weighed{_GAP}down|"
+              r"dampened|spurred|prompted|fuell?ed|driven|triggered|sparked|led|encouraged|discouraged){_GAP}by")
 _REASON_OPENER = re.compile(rf"(?:{_BECAUSE.pattern}|\b(?:since|thanks{_GAP}to|in{_GAP}order{_GAP}to|so{_GAP}as{_GAP}to|"
-                            rf"so{_GAP}that)\b)", _I)
+                            rf"so{_GAP}that|{_CAUSED_BY.format(_GAP=_GAP)}|for{_GAP}fears?{_GAP}(?:of|that)|"
+                            rf"(?:on|amid){_GAP}(?:fears?|hopes?|worries|concerns?|expectations?|speculation)(?:{_GAP}(?:of|that|about|over))?|"
+                            rf"amid|reflecting|in{_GAP}response{_GAP}to|given|on{_GAP}account{_GAP}of|in{_GAP}view{_GAP}of)\b)",
+                            _I)
 _REASON_BEFORE = re.compile(rf"{_REASON_OPENER.pattern}[ \t]*\n?[ \t]*\Z", _I)
 
 

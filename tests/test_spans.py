@@ -961,6 +961,13 @@ def test_fitting_figure_keeps_the_first_figure_that_can_answer(text, part, want)
     ("Norland cut output so that prices recover.", "prices recover", True),
     ("Norland agreed to cut output.", "cut output", False),                        # a bare "to" is no purpose
     ("Demand fell, so Norland cut output.", "Norland cut output", False),          # what followed, not why
+    # a cause in a passive or a phrase, as market reports give it
+    ("Kessland shares rose, bolstered by the mining sector.", "the mining sector", True),
+    ("The crown was underpinned by\nhopes of a rate cut.", "hopes of a rate cut", True),
+    ("Bonds fell on fears that rates would rise.", "rates would rise", True),
+    ("Velmora held back for fear of a price war.", "a price war", True),
+    ("Trading was thin amid caution before the vote.", "caution before the vote", True),
+    ("The crown was quoted by dealers at 7.10.", "dealers", False),                 # "by" alone names no cause
 ])
 def test_opens_reason(text, part, want):
     i = text.index(part)
