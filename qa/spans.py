@@ -1570,6 +1570,7 @@ _REASON_OPENER = re.compile(rf"(?:{_BECAUSE.pattern}|\b(?:since|thanks{_GAP}to|i
                             rf"amid|reflecting|in{_GAP}response{_GAP}to|given|on{_GAP}account{_GAP}of|in{_GAP}view{_GAP}of)\b)",
                             _I)
 _REASON_BEFORE = re.compile(rf"{_REASON_OPENER.pattern}[ \t]*\n?[ \t]*\Z", _I)
+_FEAR_OF = re.compile(rf"fears?{_GAP}(?:of|that)\b", _I)  # "fear of being drawn in", after "for"
 
 
 def opens_reason(text: str, start: int, end: int) -> bool:
@@ -1580,7 +1581,8 @@ def opens_reason(text: str, start: int, end: int) -> bool:
     >>> opens_reason(t, t.index("demand"), t.index(", and")), opens_reason(t, t.index("to cut"), len(t) - 1)
     (True, False)
     """
-    return bool(_REASON_OPENER.match(text, start, end) or _REASON_BEFORE.search(text, max(0, start - 30), start))
+    return bool(_REASON_OPENER.match(text, start, end) or _REASON_BEFORE.search(text, max(0, start - 30), start)
+                or _FEAR_OF.match(text, start, end))  # "fear of being drawn in" (after "for")
 
 
 # a cause named apart from its connective: "attributed the jump in activity to" + the reason, "blamed the fall on"

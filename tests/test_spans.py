@@ -966,6 +966,7 @@ def test_fitting_figure_keeps_the_first_figure_that_can_answer(text, part, want)
     ("The crown was underpinned by\nhopes of a rate cut.", "hopes of a rate cut", True),
     ("Bonds fell on fears that rates would rise.", "rates would rise", True),
     ("Velmora held back for fear of a price war.", "a price war", True),
+    ("Velmora held back for fear of a price war.", "fear of a price war", True),   # the fear itself is the reason
     ("Trading was thin amid caution before the vote.", "caution before the vote", True),
     ("The crown was quoted by dealers at 7.10.", "dealers", False),                 # "by" alone names no cause
 ])
