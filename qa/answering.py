@@ -45,6 +45,7 @@ from .spans import (
     contradicts,
     drop_restatement,
     figure_value,
+    figures_only,
     finish_complement,
     finish_name,
     fits_kind,
@@ -593,7 +594,7 @@ class ReaderAnswerer:
         why = question.kind == REASON
 
         def off_kind(c: Candidate) -> bool:
-            return ((strict and not c.features["fits"]) or (why and not _phrase(c.text))
+            return ((strict and not c.features["fits"]) or (why and (not _phrase(c.text) or figures_only(c.text)))
                     or (c.source, c.start, c.end) in misfit)
 
         # the question's words right beside a span add to the reader's margin (``near_coverage``; the weight

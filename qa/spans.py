@@ -708,6 +708,18 @@ def has_figure(span: str) -> bool:
     return bool(_NUMBER_RE.search(span))
 
 
+def figures_only(span: str) -> bool:
+    """Whether a span is figures with their units and small words only ("72,374 tonnes in 1986 from 52,403
+    tonnes", "142.2 from 136.5"): it says how much, never why.
+
+    >>> figures_only("72,374 tonnes in 1986 from 52,403 tonnes"), figures_only("a 12 pct fall in demand")
+    (True, False)
+    """
+    words = re.findall(r"(?<![\w.,])[a-z][a-z\-]*", span)
+    return has_figure(span) and all(w in STOPWORDS or w in _UNIT_KEYS or re.fullmatch(_MAGNITUDE, w)
+                                    for w in words)
+
+
 def _only_number(span: str) -> bool:
     """Whether every word of a span is part of a figure: "about 35 mln dlrs", "1,500"."""
     words = re.findall(r"[^\s,;:()\[\]\"“”]+", span)
