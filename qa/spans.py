@@ -843,7 +843,8 @@ AMOUNT_MODIFIER = rf"(?:(?!(?:{_AUX}|of|kind|type|sort)\b)[a-z0-9-]+(?<!s)(?<!ed
 MODIFIED_END = rf"(?=\s*[?,]|\s*$|\s+(?:{_AMOUNT_FOLLOWERS}|{_AUX})\b)"
 _ASKED_PERCENT = re.compile(rf"\b(?:percentage|percent|per\s+cent|pct)\b|\b{RATE_NOUNS}\b", _I)
 _GIVEN_PERCENT = re.compile(rf"\d[\d.,]*\s*{_PERCENT}", _I)
-_ASKED_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", _I)
+# the magnitude is skipped: "how many million bushels" asks bushels
+_ASKED_COUNT = re.compile(rf"\bhow\s+(?:many|much)\s+(?:{_MAGNITUDE}\s+)?([a-z]+)", _I)
 # an amount of money: "how much did/will ... pay", "how much compensation", "what price", "what was the net profit"
 _MONEY_NOUNS = (r"price|cost|profit|profits|revenue|revenues|income|sales|fee|fees|fine|budget|salary|wage|wages|"
                 r"compensation|earnings|turnover|dividend|payment|money|cash|funds|funding|capital|financing")

@@ -413,6 +413,10 @@ def test_complete_date_stops_at_a_blank_line():
     ("What was Velmora Mills' 1986 world group pre-tax profit?", "money"),
     ("What was the value of Kessland's coffee exports in 1986?", "money"),
     ("What was the estimated value of the Ostria deal?", "money"),
+    # a magnitude before the unit: the unit is still asked
+    ("How many million bushels of wheat will Velmora export?", "bushel"),
+    ("How many thousand tonnes of sugar did Kessland sell?", "tonne"),
+    ("How many million people live in Norland?", ""),
 ])
 def test_asked_unit_names_only_a_unit_the_question_asks_for(question, unit):
     assert asked_unit(question) == unit
