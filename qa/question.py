@@ -91,6 +91,15 @@ _OWNED_FIGURE_Q = re.compile(rf"what\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+
                              rf"\s+(?:for|in|at|on|of|by|per|from|to|during|before|after|ahead|under|since|according|that|"
                              rf"which|{'|'.join(AUXILIARIES)})\b)")
 _DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|decade|century)\b")
+# a price or a rate where the market left it: "What was the dollar quoted at?", "What did Velmora shares close at?";
+# and "Where did the dollar / the stock / the index close?" (where it stood, not a place)
+_LEVEL_AT_Q = re.compile(r"\bwhat\s+(?:is|was|were|are|did|does|do|will)\b[^?]*?\b(?:quoted|trad(?:ing|ed)|clos(?:e|ed|ing)|"
+                         r"end(?:ed|ing)?|finish(?:ed|ing)?|stood|stand(?:s|ing)?|open(?:ed|ing)?|settl(?:e|ed|ing)|"
+                         r"fix(?:ed|ing)?|pegged|valued|priced)\s+at\b")
+_WHERE_LEVEL_Q = re.compile(r"where\s+(?:did|does|do|will|would|is|was|were|are|has|have|had)\b[^?]*?\b(?:dollar|yen|marks?|"
+                            r"sterling|pound|francs?|stocks?|shares?|index|bonds?|yields?|prices?|futures|gold|silver|"
+                            r"oil|crude|currency|dow|average)\b[^?]*?\b(?:close|closed|end|ended|finish|finished|stand|"
+                            r"stood|settle|settled|open|opened|trade|traded)\b")
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_WORDS = frozenset("""how many much what which who whom whose when where why reason name named kind type
 year date day month far long old large big high tall deep wide called dubbed known""".split())
@@ -250,7 +259,9 @@ def analyse(text: str) -> Question:
     focus: list[str] = []
     plural = False
     m = _NUMBER_Q.match(tail)
-    if not m and (_FIGURE_Q.search(low) or ASKED_IN_CURRENCY.search(text) or _OWNED_FIGURE_Q.match(tail)):  # "by what
+    if not m and (_LEVEL_AT_Q.match(tail) or _WHERE_LEVEL_Q.match(tail)):  # "what was the dollar quoted at": a level
+        kind = NUMBER
+    elif not m and (_FIGURE_Q.search(low) or ASKED_IN_CURRENCY.search(text) or _OWNED_FIGURE_Q.match(tail)):  # "by what
         # margin", "what figure", "at what level", "in Ostrian crowns", "what was BASF's 1986 pre-tax profit": a figure
         kind = NUMBER
     elif m:

@@ -932,6 +932,8 @@ def has_unit(span: str, unit: str) -> bool:
 
 
 _ASKS_TOTAL = re.compile(r"\btotal\b", _I)
+_DOLLAR_AGAINST = re.compile(r"\bdollar\b[^?]*?\bagainst\s+the\s+(?:swiss\s+|french\s+|belgian\s+|west\s+german\s+|"
+                             r"japanese\s+|dutch\s+)?(yen|marks?|francs?|pounds?|sterling|guilders?|lire|lira|crowns?)\b", _I)
 _PER_HUNDRED = re.compile(r"\b(?:pence|p|cents?)\s+(?:in|on|to|of|per)\s+(?:the|a|each)\s+(?:pound|dollar)\b", _I)
 _ASKS_RESULT = re.compile(r"\b(?:profits?|earnings|income|loss(?:es)?|revenues?|sales|turnover)\b", _I)
 _ASKS_PER_SHARE = re.compile(r"\b(?:per|a|each|every)\s+(?:common\s+|ordinary\s+)?share\b|\bEPS\b|\bdividends?\b", _I)
@@ -1086,6 +1088,11 @@ def contradicts(question: str, kind: str, span: str) -> bool:
         return True  # tag after a U.S. lawmaker's name says her party and state, it names no one
     got = unit_of(span) if has_figure(span) else ""
     if kind == "number" and got and not has_unit(span, asked_unit(question)):
+        return True
+    # the dollar against another currency is quoted in that currency ("the dollar ... against the yen" -> "145.10/20
+    # yen", not "1.5110/20 Swiss francs", the same dollar against the franc)
+    if kind == "number" and got in _MONEY_KEYS and (m := _DOLLAR_AGAINST.search(question)) and \
+            got != _unit_key(m.group(1)):
         return True
     # "how many countries ...": things counted, not a span of time, money or a percentage ("nine days")
     counted = _ASKED_MANY.search(question)  # ("how much money/oil" asks an amount, not a count)

@@ -433,6 +433,10 @@ def test_other_figure_near(question, part, want):
     ("What increases with the size of the Kessland fleet?", "entity"),          # "increases" is the verb
     ("What causes growth in Norland's exports?", "entity"),
     ("Velmora's budget has what effect on economic growth?", "entity"),         # a preposition between
+    ("What was the dollar quoted at against the crown in Ardel?", "number"),     # where the market left a price
+    ("What did Kessland Mills shares close at on Friday?", "number"),
+    ("Where did the Velmora index close on Monday?", "number"),
+    ("Where did the Velmora talks end?", "place"),                               # no price or rate: a place
 ])
 def test_question_kind_is_the_head_noun_of_the_wh_phrase(question, kind):
     assert analyse(question).kind == kind

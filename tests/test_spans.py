@@ -881,6 +881,11 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Ana Ruiz", True),
     ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Jaime Ortega", False),
     ("Who sent the forecast to Ruiz?", "person", "Ana Ruiz", False),   # no title: a namesake may be asked for
+    # the dollar against a currency is quoted in that currency
+    ("What was the dollar quoted at against the yen in Ardel?", "number", "1.5110/20 Swiss francs", True),
+    ("What was the dollar quoted at against the yen in Ardel?", "number", "145.10/20 yen", False),
+    ("What was the dollar quoted at against the yen in Ardel?", "number", "145.10/20", False),   # no unit: left alone
+    ("To what level did the yen rise against the dollar?", "number", "140 yen", False),   # the yen's own quote
     # a company's result asked, a figure per share given
     ("How much net profit did Velmora Oil report for 1986?", "number", "3.45 dlrs a share", True),
     ("What were Kessland Mills' 1986 sales?", "number", "12 cts per share", True),
