@@ -39,6 +39,7 @@ from .spans import (
     asked_unit,
     asks_role,
     asks_several,
+    change_for_level,
     complete_date,
     complete_number,
     complete_reason,
@@ -578,7 +579,7 @@ class ReaderAnswerer:
         # a figure that is not the amount of money or the percentage asked for, or that cannot answer by its
         # form (no figure for "how many", "45 pct" for "how many acres", a rate for a total), is not the answer
         # (and for a number question, a level for the change asked or the level a change came from)
-        levels = (level_for_change, previous_level) if question.kind == NUMBER else ()
+        levels = (level_for_change, previous_level, change_for_level) if question.kind == NUMBER else ()
         misfit = {(c.source, c.start, c.end) for c in out if (unit in STRICT_UNITS and not c.features["fits"])
                   or contradicts(question.text, question.kind, c.text)
                   or any(f(question.text, docs[c.source].text, c.start, c.end) for f in levels)}

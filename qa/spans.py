@@ -1210,6 +1210,31 @@ def previous_level(question: str, text: str, start: int, end: int) -> bool:
     return not any(f in asked for f in re.findall(r"\d[\d,.]*\d|\d", after))
 
 
+# a question asking where a price or rate stood ("What did the stock close at?", "Where did the dollar end?", "To
+# what level ...?"), and in a text the change right before that level ("closed up |3-1/8| at 28-1/2")
+_ASKS_LEVEL_AT = re.compile(r"\b(?:clos(?:e|ed|ing)|end(?:ed)?|finish(?:ed)?|st(?:and|ood)|settl(?:e|ed)|open(?:ed)?|"
+                            r"quoted|trad(?:ing|ed))\b|\bto\s+what\s+level\b|\bat\s+what\s+(?:level|price)\b", _I)
+_CHANGE_WORD_BEFORE = re.compile(r"\b(?:up|down|off|rose|fell|gained|lost|added|dropped|jumped|climbed|slipped|eased|"
+                                 r"firmed|advanced|declined|shed|plunged|soared|tumbled)[ \t]*\n?[ \t]*\Z", _I)
+_LEVEL_AFTER = re.compile(r"[ \t]*\n?[ \t]*(?:[a-z%]+[ \t]*\n?[ \t]*){0,3}?(?:at|to)[ \t]*\n?[ \t]*[\d$£]", _I)
+
+
+def change_for_level(question: str, text: str, start: int, end: int) -> bool:
+    """Whether the figure ``text[start:end]`` is the change right before the level ``question`` asks for: "What did
+    Velmora shares close at?" is not answered by "3-1/8" of "closed up 3-1/8 at 28-1/2".
+
+    >>> t = "Velmora Oil closed up 3-1/8 at 28-1/2 on heavy volume."
+    >>> q = "Where did Velmora Oil's stock close?"
+    >>> change_for_level(q, t, t.index("3-1/8"), t.index(" at")), change_for_level(q, t, t.index("28-1/2"), t.index(" on"))
+    (True, False)
+    >>> change_for_level("By how much did Velmora Oil's stock close up?", t, t.index("3-1/8"), t.index(" at"))
+    False
+    """
+    if not _ASKS_LEVEL_AT.search(question) or _ASKS_CHANGE_BY.search(question) or _ASKS_CHANGE.search(question):
+        return False
+    return bool(_CHANGE_WORD_BEFORE.search(text, max(0, start - 20), start) and _LEVEL_AFTER.match(text, end))
+
+
 def same_quantity_kind(a: str, b: str) -> bool:
     """Do two figures count the same thing: both have a number and the same unit (or both none).
 
