@@ -881,6 +881,10 @@ def test_widen_org_takes_the_of_phrase_of_an_organisation(text, part, want):
     ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Ana Ruiz", True),
     ("Which Ostrian official sent the forecast to President Ruiz?", "person", "Jaime Ortega", False),
     ("Who sent the forecast to Ruiz?", "person", "Ana Ruiz", False),   # no title: a namesake may be asked for
+    # "by how much" asks the size of a change: a figure, where "how much" alone may be answered in words
+    ("By how much did Velmora's exports grow?", "number", "less quickly", True),
+    ("By how much did Velmora's exports grow?", "number", "12 pct", False),
+    ("How much damage did the Norland storm do?", "number", "no damage", False),
     # the dollar against a currency is quoted in that currency
     ("What was the dollar quoted at against the yen in Ardel?", "number", "1.5110/20 Swiss francs", True),
     ("What was the dollar quoted at against the yen in Ardel?", "number", "145.10/20 yen", False),
