@@ -1933,6 +1933,10 @@ def _named(name: str, text: str) -> bool:
     stem_ = re.sub(r"(?:egian|ian|ese|ish|an|i)\Z", "", n)
     if stem_ != n and len(stem_) >= 4 and _word_starting(words, stem_[: max(4, len(stem_) - 1)]):
         return True
+    if re.fullmatch(r"\w{3,}an", n) and n[-3] in "ai" and _word_starting(words, n[:-1]):  # "Asian" / "Asia", "Indian" /
+        return True  # "India", "Korean" / "Korea"
+    if re.fullmatch(r"[A-Z]{2,}s", name):  # an acronym's plural: "PCs" / "PC"
+        return _named(name[:-1], text)
     forms = _DEMONYM_FORMS.get(n.replace(".", ""), frozenset())
     if any(f in words or ((" " in f or len(f) <= 3) and re.search(rf"(?<!\w){re.escape(f)}(?!\w)", dotless))
            for f in forms):  # ("U.K." read as "uk")

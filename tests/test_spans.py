@@ -1121,6 +1121,10 @@ def test_question_names(question, names):
     ("Who runs the K&N 200 index?", "The K and\nN 200 index of Kessland shares rose.", []),  # "&" spelled out
     ("Who runs the K&N 200 index?", "The K&N 200 index of Kessland shares rose.", []),
     ("Who runs the K&N 200 index?", "The Kessland and Norland index rose.", ["K&N"]),
+    ("Which Asian hotel did Velmora Corp buy?", "Velmora Corp bought a hotel in Asia.", []),   # a people's name in -an
+    ("What did the Indian minister say?", "The minister of India said no.", []),
+    ("What do the new Velmora PCs cost?", "The new Velmora PC costs 900 dlrs.", []),           # an acronym's plural
+    ("What do the new Velmora PCs cost?", "The new Velmora laptop costs 900 dlrs.", ["PCs"]),
 ])
 def test_names_missing(question, text, missing):
     assert names_missing(question, text) == missing
