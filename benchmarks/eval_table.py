@@ -7,8 +7,8 @@ Rows:
 * ``seeds dev.jsonl`` — ``../shared/eval/dev.jsonl`` over ``seeds/`` (the developers' sample);
 * ``news_dev`` — ``../shared/eval/news_dev/questions.jsonl`` over its 12 Reuters-1987 articles, read in
   place from ``../shared`` (news the code was not written on);
-* ``reuters_dev`` — ``benchmarks/reuters_dev.jsonl`` (2,086 questions, 351 unanswerable, written in sixty-nine
-  batches on 349 more Reuters-1987 articles, read from ``../shared/corpora`` by id): a second news sample.
+* ``reuters_dev`` — ``benchmarks/reuters_dev.jsonl`` (2,146 questions, 361 unanswerable, written in seventy-one
+  batches on 359 more Reuters-1987 articles, read from ``../shared/corpora`` by id): a second news sample.
   Its misses were looked at and fixed as classes (run-on spans, numbered names, count units, ...), so it
   is a dev set like ``news_dev``, not a held-out one;
 * ``SQuAD tune sample`` — every n-th question of the SQuAD v1.1 tune half (even articles), asked through
