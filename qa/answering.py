@@ -67,6 +67,7 @@ from .spans import (
     role_asked,
     same_quantity_kind,
     starts_with_particle,
+    titled_person,
     trim_span,
     whole_words,
     widen_list,
@@ -582,7 +583,10 @@ class ReaderAnswerer:
         levels = (level_for_change, previous_level, change_for_level) if question.kind == NUMBER else ()
         misfit = {(c.source, c.start, c.end) for c in out if (unit in STRICT_UNITS and not c.features["fits"])
                   or contradicts(question.text, question.kind, c.text)
-                  or any(f(question.text, docs[c.source].text, c.start, c.end) for f in levels)}
+                  or any(f(question.text, docs[c.source].text, c.start, c.end) for f in levels)
+                  # a person, known as one by a title or an apposition, is no place ("Where ... heading?" -> "Finance
+                  # Minister Ana Ruiz")
+                  or (question.kind == PLACE and titled_person(docs[c.source].text, c.start, c.end))}
         if calibrate:
             out = [replace(c, confidence=0.0 if (c.source, c.start, c.end) in misfit | other_holder
                            else self.calibration.probability(c.features)) for c in out]

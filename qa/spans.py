@@ -1238,6 +1238,35 @@ def change_for_level(question: str, text: str, start: int, end: int) -> bool:
     return bool(_CHANGE_WORD_BEFORE.search(text, max(0, start - 20), start) and _LEVEL_AFTER.match(text, end))
 
 
+# words that title a person: "Finance Minister A", "A, the former Quds Force commander"
+_PERSON_ROLE_WORDS = frozenset("""minister president premier chancellor secretary chairman chairwoman governor director
+chief leader official ambassador envoy king queen prince princess general admiral colonel commander lieutenant spokesman
+spokeswoman senator commissioner executive officer mayor judge deputy analyst economist treasurer
+mr mrs ms dr gen sen rep gov lt col capt sgt prof""".split())
+# (the role ends the apposition: not "Algeria, the French leader at the time, Charles de Gaulle", whose role is the
+# next name's)
+_ROLE_AFTER = re.compile(r",[ \t]*\n?[ \t]*(?i:the|a|an|its|his|her)\s+(?:[\w’'\-.]+\s+){0,5}?([a-z][a-z]+)\b"
+                         r"(?=\s*[.;:]|\s*,(?!\s*[A-Z])|\s+(?:of|who)\b)")
+
+
+def titled_person(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` is a person's by a title right before it ("Finance Minister Ana
+    Ruiz", "Gen. Ruiz") or an apposition after it ("Ana Ruiz, the former Velmora army commander,"): no place.
+
+    >>> t = "Ruiz was a lieutenant of Jan Vos, the former Kessland Force commander, who died in Ardel."
+    >>> titled_person(t, t.index("Jan Vos"), t.index(", the")), titled_person(t, t.index("Ardel"), len(t) - 1)
+    (True, False)
+    >>> t = "Velmoran finance minister Oskar Brandt heads to Europe."
+    >>> titled_person(t, t.index("Oskar"), t.index(" heads")), titled_person(t, t.index("Europe"), len(t) - 1)
+    (True, False)
+    """
+    prev = _prev_word(text, start)
+    if prev and bare_word(prev.group(1)).lower().rstrip(".") in _PERSON_ROLE_WORDS and text[start:start + 1].isupper():
+        return True
+    m = _ROLE_AFTER.match(text, end)
+    return bool(m) and m.group(1).lower() in _PERSON_ROLE_WORDS
+
+
 def same_quantity_kind(a: str, b: str) -> bool:
     """Do two figures count the same thing: both have a number and the same unit (or both none).
 
