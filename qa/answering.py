@@ -677,8 +677,9 @@ class ReaderAnswerer:
         if asks_several(question.text):  # one name of a list, for a question asking several: the list
             a, b = widen_list(text, a, b, _sentence_of(text, a))
         if question.kind == REASON:  # a fragment of a "because ..." clause: the whole reason, not what follows it
-            a, b = drop_restatement(text, *complete_reason(text, a, b, _sentence_of(text, a)), question.text)
-            a, b = finish_complement(text, a, b, _sentence_of(text, a))
+            sentence = _sentence_of(text, a)
+            a, b = drop_restatement(text, *complete_reason(text, a, b, sentence), question.text)
+            a, b = finish_complement(text, a, b, sentence)
         return a, b
 
     def answer(self, question: Question, passages: list[Passage], docs: dict[str, Document]) -> Answer:

@@ -161,14 +161,12 @@ class _OnnxQueryEncoder:
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        from tokenizers import Tokenizer
-
-        self.tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MiniLMEmbedder.max_wordpieces)  # cut as the model's own tokenizer cuts
-        self.tokenizer.no_padding()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        pieces = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        # cut as the model's own tokenizer cuts: the first word pieces, then [SEP]
+        cut = MiniLMEmbedder.max_wordpieces - 1
+        pieces = [e.ids if len(e.ids) <= cut + 1 else e.ids[:cut] + e.ids[-1:]
+                  for e in wordpiece_tokenizer().encode_batch(list(texts))]
         width = max(map(len, pieces))
         ids = np.zeros((len(pieces), width), dtype=np.int64)
         mask = np.zeros_like(ids)

@@ -1604,7 +1604,7 @@ def finish_complement(text: str, start: int, end: int, sentence: tuple[int, int]
     >>> a, b = finish_complement(t, t.index("wariness"), t.index(" by"), (0, len(t))); t[a:b]
     'wariness of intervention by the Bank of Norland'
     """
-    lo, hi = sentence
+    _, hi = sentence
     if not _TRAILING_COMPLEMENT.match(text, end, hi):
         return start, end
     b = _clause_end(text, end, _CLAUSE_STOP, hi)
